@@ -1,0 +1,101 @@
+/**
+ * The one authorisation table of the node. Every route declares one of these permissions;
+ * `allows` is the only place that decides. Deny by default: a permission no role lists is
+ * granted to nobody.
+ */
+export const ROLES = [
+  'sysadmin',
+  'secadmin',
+  'auditor',
+  'org_admin',
+  'data_steward',
+  'approver',
+  'developer',
+  'member',
+  'public_user',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** 三员: no account may hold two of these. */
+export const OFFICER_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+export const PERMISSIONS = [
+  // Anyone, signed in or not.
+  'public',
+  // Any signed-in user or signed application.
+  'authenticated',
+  // Any signed-in user (not an application).
+  'user',
+  'org.read',
+  'org.manage',
+  'user.read',
+  'user.manage',
+  'user.roles.assign',
+  'app.read',
+  'app.manage',
+  'audit.read',
+  'audit.verify',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const STAFF_READ: Permission[] = ['org.read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  sysadmin: [...STAFF_READ, 'org.manage', 'user.read', 'user.manage', 'app.read'],
+  secadmin: [...STAFF_READ, 'user.read', 'user.roles.assign'],
+  auditor: [...STAFF_READ, 'audit.read', 'audit.verify'],
+  org_admin: [...STAFF_READ, 'user.read', 'user.manage', 'app.read', 'app.manage'],
+  data_steward: [...STAFF_READ],
+  approver: [...STAFF_READ],
+  developer: [...STAFF_READ, 'app.read', 'app.manage'],
+  member: [...STAFF_READ],
+  public_user: [],
+};
+
+/** What a signed application may do on its own behalf (data services join this list later). */
+export const APP_PERMISSIONS: readonly Permission[] = [];
+
+export type Actor =
+  | { kind: 'anonymous' }
+  | {
+      kind: 'user';
+      id: string;
+      username: string;
+      displayName: string;
+      orgId: string;
+      roles: Role[];
+      /** Session id for cookie sessions (CSRF applies), undefined for bearer tokens. */
+      sessionId?: string | undefined;
+      via: 'session' | 'token';
+    }
+  | { kind: 'app'; id: string; name: string; keyId: string; orgId: string }
+  /** The node itself, acting from the CLI or a job; never an HTTP caller. */
+  | { kind: 'system'; id: string; name: string };
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function roleAllows(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export function allows(actor: Actor, permission: Permission): boolean {
+  if (permission === 'public') return true;
+  if (actor.kind === 'anonymous' || actor.kind === 'system') return false;
+  if (permission === 'authenticated') return true;
+  if (actor.kind === 'app') return APP_PERMISSIONS.includes(permission);
+  if (permission === 'user') return true;
+  return actor.roles.some((r) => roleAllows(r, permission));
+}
+
+/** The permissions an actor holds, for the UI to shape its navigation. */
+export function permissionsOf(actor: Actor): Permission[] {
+  return PERMISSIONS.filter((p) => allows(actor, p));
+}
+
+/** Refuses role sets that break the separation of the three officers. */
+export function officerConflict(roles: readonly Role[]): Role[] | undefined {
+  const officers = roles.filter((r) => OFFICER_ROLES.includes(r));
+  return officers.length > 1 ? officers : undefined;
+}

@@ -1,0 +1,91 @@
+import type { ReactNode } from 'react';
+import { Button, Layout, Menu, Space, Typography } from 'antd';
+import {
+  ApartmentOutlined,
+  AppstoreOutlined,
+  AuditOutlined,
+  HomeOutlined,
+  LogoutOutlined,
+  TeamOutlined,
+  UserOutlined,
+} from '@ant-design/icons';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { useCurrentUser, useLogout } from '../features/auth/session';
+import { navFor, type NavEntry } from '../navigation';
+import { useLang } from '../lang';
+import { LangSwitch } from './LangSwitch';
+
+const icons: Record<NavEntry['key'], ReactNode> = {
+  home: <HomeOutlined />,
+  orgs: <ApartmentOutlined />,
+  users: <TeamOutlined />,
+  apps: <AppstoreOutlined />,
+  audit: <AuditOutlined />,
+  profile: <UserOutlined />,
+};
+
+function selectedKey(pathname: string, entries: NavEntry[]): string {
+  const match = entries
+    .filter((e) => (e.path === '/' ? pathname === '/' : pathname.startsWith(e.path)))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  return match?.key ?? '';
+}
+
+export function ConsoleLayout({ children }: { children: ReactNode }) {
+  const me = useCurrentUser();
+  const { t } = useLang();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const logout = useLogout();
+  const entries = navFor(me.permissions);
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} width={216} data-testid="sider">
+        <div style={{ color: '#fff', padding: '18px 20px', fontWeight: 600, fontSize: 16 }}>
+          {t('app.name')}
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selectedKey(location.pathname, entries)]}
+          data-testid="nav"
+          items={entries.map((e) => ({
+            key: e.key,
+            icon: icons[e.key],
+            label: (
+              <Link to={e.path} data-testid={e.testId}>
+                {t(`nav.${e.key}`)}
+              </Link>
+            ),
+          }))}
+        />
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{ background: '#fff', display: 'flex', alignItems: 'center', gap: 16, paddingInline: 24 }}
+        >
+          <Typography.Text strong style={{ flex: 1 }}>
+            {t('app.tagline')}
+          </Typography.Text>
+          <Space size="middle">
+            <span data-testid="header-user">{me.displayName}</span>
+            <Typography.Text type="secondary" data-testid="header-org">
+              {me.orgName}
+            </Typography.Text>
+            <LangSwitch />
+            <Button
+              icon={<LogoutOutlined />}
+              data-testid="logout"
+              loading={logout.isPending}
+              onClick={() => logout.mutate(undefined, { onSettled: () => void navigate('/login') })}
+            >
+              {t('header.logout')}
+            </Button>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ margin: 24 }}>{children}</Layout.Content>
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,30 @@
+/**
+ * The console's navigation and the permission each entry needs (null: every signed-in user).
+ * Pure data without imports, so the browser tests can derive each role's expected menu from it
+ * and from the server's ROLE_PERMISSIONS table.
+ */
+export interface NavEntry {
+  key: 'home' | 'orgs' | 'users' | 'apps' | 'audit' | 'profile';
+  path: string;
+  testId: string;
+  permission: string | null;
+}
+
+export const NAV: readonly NavEntry[] = [
+  { key: 'home', path: '/', testId: 'nav-home', permission: null },
+  { key: 'orgs', path: '/orgs', testId: 'nav-orgs', permission: 'org.manage' },
+  { key: 'users', path: '/users', testId: 'nav-users', permission: 'user.read' },
+  { key: 'apps', path: '/apps', testId: 'nav-apps', permission: 'app.read' },
+  { key: 'audit', path: '/audit', testId: 'nav-audit', permission: 'audit.read' },
+  { key: 'profile', path: '/profile', testId: 'nav-profile', permission: null },
+];
+
+export function navFor(permissions: readonly string[]): NavEntry[] {
+  return NAV.filter((e) => e.permission === null || permissions.includes(e.permission));
+}
+
+export function navEntry(key: NavEntry['key']): NavEntry {
+  const entry = NAV.find((e) => e.key === key);
+  if (!entry) throw new Error(`no nav entry ${key}`);
+  return entry;
+}
