@@ -12,6 +12,7 @@ const ifMissing = process.argv.includes('--if-missing');
 function newest(dir) {
   let max = 0;
   if (!fs.existsSync(dir)) return max;
+  if (fs.statSync(dir).isFile()) return fs.statSync(dir).mtimeMs;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const m = fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs;
