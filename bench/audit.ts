@@ -137,7 +137,8 @@ export async function benchAudit(ctx: BenchContext): Promise<BenchResult[]> {
   await pool.query('VACUUM ANALYZE audit.node');
   const size = await ledger.treeSize();
 
-  // 3. Full verification vs reading the same rows in the same batches with no hashing.
+  // 3. Full verification vs reading the same rows in the same batches with no hashing (what
+  //    verify reads: seq, the entry text and the leaf hash, as arrays).
   log(`audit: verifying ${size} events …`);
   t0 = process.hrtime.bigint();
   const report = await verifyLedger(pool, identity);
@@ -145,11 +146,11 @@ export async function benchAudit(ctx: BenchContext): Promise<BenchResult[]> {
   if (!report.ok) throw new Error(`verification failed: ${report.message}`);
   t0 = process.hrtime.bigint();
   for (let from = 0; from < size; from += 50_000) {
-    await pool.query(
-      `SELECT seq, time, actor_type, actor_id, actor_name, org_id, action, object_type, object_id, result,
-              client_ip, request_id, detail, leaf_hash FROM audit.event WHERE seq >= $1 ORDER BY seq LIMIT 50000`,
-      [from],
-    );
+    await pool.query({
+      text: 'SELECT seq, entry, leaf_hash FROM audit.event WHERE seq >= $1 ORDER BY seq LIMIT 50000',
+      values: [from],
+      rowMode: 'array',
+    });
   }
   const readS = seconds(t0);
   t0 = process.hrtime.bigint();
@@ -164,30 +165,46 @@ export async function benchAudit(ctx: BenchContext): Promise<BenchResult[]> {
     note: `target < 10 s; SELECT count(*) alone: ${countS.toFixed(2)} s`,
   });
 
-  // 4. Inclusion proof latency at full size vs a primary-key lookup of one event.
-  const proofMs: number[] = [];
-  const pkMs: number[] = [];
-  for (let i = 0; i < PROOFS; i++) {
-    const seq = Math.floor(Math.random() * size);
-    let t = process.hrtime.bigint();
-    await ledger.inclusionProof(seq, size);
-    proofMs.push(Number(process.hrtime.bigint() - t) / 1e6);
-    t = process.hrtime.bigint();
-    await pool.query('SELECT seq, leaf_hash, action FROM audit.event WHERE seq = $1', [seq]);
-    pkMs.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  proofMs.sort((a, b) => a - b);
-  pkMs.sort((a, b) => a - b);
-  for (const p of [50, 99]) {
-    results.push({
-      name: `audit inclusion proof p${p} at ${size}`,
-      value: Number(percentile(proofMs, p).toFixed(3)),
-      unit: 'ms',
-      anchor: { name: `primary-key lookup p${p}`, value: Number(percentile(pkMs, p).toFixed(3)), unit: 'ms' },
-      ratio: percentile(proofMs, p) / percentile(pkMs, p),
-      note: 'target < 5 ms; a proof = tree-size query + 2 node queries + checkpoint lookup',
-    });
-  }
+  // 4. Inclusion proof latency at full size vs a primary-key lookup of one event. Cold: a fresh
+  //    ledger per proof, so nothing is cached and every stored hash comes from the database (one
+  //    statement). Warm: one ledger whose cache has seen PROOFS earlier random proofs (internal
+  //    nodes mostly cached; leaf hashes still fetched, one indexed range per proof).
+  const timeProofs = async (fresh: boolean) => {
+    const proofMs: number[] = [];
+    const pkMs: number[] = [];
+    const warm = createLedger({ pool, identity });
+    if (!fresh) {
+      for (let i = 0; i < PROOFS; i++) await warm.inclusionProof(Math.floor(Math.random() * size), size);
+    }
+    for (let i = 0; i < PROOFS; i++) {
+      const seq = Math.floor(Math.random() * size);
+      const l = fresh ? createLedger({ pool, identity }) : warm;
+      let t = process.hrtime.bigint();
+      await l.inclusionProof(seq, size);
+      proofMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+      t = process.hrtime.bigint();
+      await pool.query('SELECT seq, leaf_hash, action FROM audit.event WHERE seq = $1', [seq]);
+      pkMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    proofMs.sort((a, b) => a - b);
+    pkMs.sort((a, b) => a - b);
+    for (const p of [50, 99]) {
+      results.push({
+        name: `audit inclusion proof p${p} at ${size}, ${fresh ? 'cold cache' : 'warm cache'}`,
+        value: Number(percentile(proofMs, p).toFixed(3)),
+        unit: 'ms',
+        anchor: {
+          name: `primary-key lookup p${p}`,
+          value: Number(percentile(pkMs, p).toFixed(3)),
+          unit: 'ms',
+        },
+        ratio: percentile(proofMs, p) / percentile(pkMs, p),
+        note: 'target < 5 ms; one statement: missing stored hashes (16-sibling tiles), tree size, checkpoint',
+      });
+    }
+  };
+  await timeProofs(true);
+  await timeProofs(false);
   await fs.rm(home, { recursive: true, force: true });
   return results;
 }

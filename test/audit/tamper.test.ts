@@ -45,7 +45,7 @@ describe('audit ledger tamper evidence', () => {
 
   it('the database refuses UPDATE, DELETE and TRUNCATE on ledger tables', async () => {
     for (const sql of [
-      `UPDATE audit.event SET action = 'x' WHERE seq = 3`,
+      `UPDATE audit.event SET entry = replace(entry, 'user.read', 'x') WHERE seq = 3`,
       'DELETE FROM audit.event WHERE seq = 3',
       'TRUNCATE audit.event',
       `UPDATE audit.checkpoint SET signature = '\\x00'`,
@@ -59,12 +59,33 @@ describe('audit ledger tamper evidence', () => {
     expect((await verifyLedger(db.pool, identity)).ok).toBe(true);
   });
 
+  it('the structured columns cannot be changed apart from the entry, even with triggers off', async () => {
+    for (const col of ['action', 'actor_id', 'actor_name']) {
+      await expect(
+        asAttacker(db.pool, `UPDATE audit.event SET ${col} = NULL WHERE seq = 3`),
+        col,
+      ).rejects.toThrow(/can only be updated to DEFAULT/);
+    }
+    // Rewriting the entry (triggers off) recomputes them, and verify sees the entry.
+    await asAttacker(
+      db.pool,
+      `UPDATE audit.event SET entry = regexp_replace(entry, '"action":"[^"]*"', '"action":"x"') WHERE seq = 4`,
+    );
+    const { rows } = await db.pool.query<{ action: string; result: string; detail: { i: number } }>(
+      'SELECT action, result, detail FROM audit.events WHERE seq = 4',
+    );
+    expect(rows[0]).toMatchObject({ action: 'x', result: 'success', detail: { i: expect.any(Number) } });
+    expect((await ledger.listEvents({ action: 'x' })).items.map((e) => e.seq)).toEqual([4]);
+    const r = await verifyLedger(db.pool, identity);
+    expect(r).toMatchObject({ ok: false, code: 'leaf_mismatch', firstBadPosition: 4 });
+  });
+
   it('the writer role may append but not change', async () => {
     const c = await db.pool.connect();
     try {
       await c.query('BEGIN');
       await c.query('SET LOCAL ROLE datong_audit_writer');
-      await expect(c.query(`UPDATE audit.event SET action = 'x' WHERE seq = 3`)).rejects.toThrow(
+      await expect(c.query(`UPDATE audit.event SET entry = entry WHERE seq = 3`)).rejects.toThrow(
         /permission denied/,
       );
     } finally {
@@ -74,7 +95,10 @@ describe('audit ledger tamper evidence', () => {
   });
 
   it('an altered event is caught at its seq', async () => {
-    await asAttacker(db.pool, `UPDATE audit.event SET detail = '{"i": 999}' WHERE seq = 17`);
+    await asAttacker(
+      db.pool,
+      `UPDATE audit.event SET entry = regexp_replace(entry, '"i":[0-9]+,', '"i":999,') WHERE seq = 17`,
+    );
     const r = await verifyLedger(db.pool, identity);
     expect(r).toMatchObject({ ok: false, code: 'leaf_mismatch', firstBadPosition: 17 });
   });
@@ -96,15 +120,35 @@ describe('audit ledger tamper evidence', () => {
   it('two events with swapped contents (hashes included) are caught', async () => {
     await asAttacker(
       db.pool,
-      `UPDATE audit.event a SET (time, actor_type, actor_id, actor_name, org_id, action, object_type, object_id,
-          result, client_ip, request_id, detail, leaf_hash) =
-        (SELECT b.time, b.actor_type, b.actor_id, b.actor_name, b.org_id, b.action, b.object_type, b.object_id,
-          b.result, b.client_ip, b.request_id, b.detail, b.leaf_hash FROM audit.event b
-          WHERE b.seq = CASE a.seq WHEN 10 THEN 20 ELSE 10 END)
+      `UPDATE audit.event a SET (entry, leaf_hash) =
+        (SELECT b.entry, b.leaf_hash FROM audit.event b WHERE b.seq = CASE a.seq WHEN 10 THEN 20 ELSE 10 END)
         WHERE a.seq IN (10, 20)`,
     );
     const r = await verifyLedger(db.pool, identity);
     expect(r).toMatchObject({ ok: false, code: 'leaf_mismatch', firstBadPosition: 10 });
+  });
+
+  it('an event rewritten together with a matching leaf hash is caught by the tree', async () => {
+    // The attacker recomputes the leaf hash of the altered entry (SHA-256 for the intl suite), so
+    // every leaf checks out; the stored level-4 node over events 16–31 (and the signed root) do not.
+    await asAttacker(
+      db.pool,
+      `UPDATE audit.event SET entry = regexp_replace(entry, '"i":[0-9]+,', '"i":999,') WHERE seq = 17`,
+      `UPDATE audit.event SET leaf_hash = sha256('\\x00'::bytea || convert_to(entry, 'UTF8')) WHERE seq = 17`,
+    );
+    const r = await verifyLedger(db.pool, identity);
+    expect(r).toMatchObject({ ok: false, code: 'node_mismatch', firstBadPosition: 16 });
+  });
+
+  it('a rewritten event, leaf hash and tree nodes are still caught by the signed root', async () => {
+    // Beyond the last stored node: events 96–99 are covered only by the checkpoint at 100.
+    await asAttacker(
+      db.pool,
+      `UPDATE audit.event SET entry = regexp_replace(entry, '"i":[0-9]+,', '"i":999,') WHERE seq = 97`,
+      `UPDATE audit.event SET leaf_hash = sha256('\\x00'::bytea || convert_to(entry, 'UTF8')) WHERE seq = 97`,
+    );
+    const r = await verifyLedger(db.pool, identity);
+    expect(r).toMatchObject({ ok: false, code: 'root_mismatch', firstBadPosition: 40 });
   });
 
   it('a forged checkpoint signature is caught, naming its range', async () => {

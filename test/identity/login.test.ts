@@ -23,7 +23,7 @@ async function loginEvents(userId: string | null, username: string) {
     object_id: string | null;
     detail: Record<string, unknown>;
   }>(
-    `SELECT result, object_id, detail FROM audit.event
+    `SELECT result, object_id, detail FROM audit.events
       WHERE action = 'auth.login' AND (object_id = $1 OR detail->>'username' = $2) ORDER BY seq`,
     [userId, username],
   );

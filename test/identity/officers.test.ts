@@ -94,7 +94,7 @@ describe('三员 separation', () => {
     expect(rows.map((r) => r.role)).toEqual(['auditor', 'member']);
     await t.services.ledger.flush();
     const events = await t.pool.query(
-      "SELECT detail FROM audit.event WHERE action = 'user.roles.assign' AND object_id = $1",
+      "SELECT detail FROM audit.events WHERE action = 'user.roles.assign' AND object_id = $1",
       [target.id],
     );
     expect(events.rows).toHaveLength(1);

@@ -44,7 +44,7 @@ describe('organisations', () => {
     expect(list.json().items.map((o: { uscc: string }) => o.uscc)).toContain(uscc);
     await t.services.ledger.flush();
     const ev = await t.pool.query(
-      "SELECT 1 FROM audit.event WHERE action = 'org.create' AND object_id = $1",
+      "SELECT 1 FROM audit.events WHERE action = 'org.create' AND object_id = $1",
       [res.json().id],
     );
     expect(ev.rowCount).toBe(1);

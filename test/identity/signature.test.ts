@@ -175,7 +175,7 @@ describe('application request signatures', () => {
 
     await t.services.ledger.flush();
     const events = await t.pool.query(
-      "SELECT action, detail::text AS detail FROM audit.event WHERE action LIKE 'app.credential.%' AND object_id = $1",
+      "SELECT action, detail::text AS detail FROM audit.events WHERE action LIKE 'app.credential.%' AND object_id = $1",
       [appId],
     );
     expect(events.rows.map((r) => r.action)).toContain('app.credential.revoke');

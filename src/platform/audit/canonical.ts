@@ -27,6 +27,14 @@ function sortKeys(value: unknown): unknown {
  * truncated to the millisecond, so the stored row reproduces these bytes exactly).
  */
 export function entryBytes(e: AuditEvent): Buffer {
+  return Buffer.from(entryText(e), 'utf8');
+}
+
+/**
+ * The entry as text: what audit.event stores in `entry` (its UTF-8 encoding is what the leaf
+ * hashes). It starts with `{"seq":<seq>,` — verify relies on that to check each row's position.
+ */
+export function entryText(e: AuditEvent): string {
   const ordered = {
     seq: e.seq,
     time: e.time,
@@ -42,7 +50,7 @@ export function entryBytes(e: AuditEvent): Buffer {
     requestId: e.requestId,
     detail: sortKeys(e.detail),
   };
-  return Buffer.from(JSON.stringify(ordered), 'utf8');
+  return JSON.stringify(ordered);
 }
 
 /** The text a checkpoint signature covers. */

@@ -28,5 +28,5 @@ export {
   type VerifyReport,
   type VerifyCode,
 } from './verify.js';
-export { canonicalJson, entryBytes, checkpointText } from './canonical.js';
+export { canonicalJson, entryBytes, entryText, checkpointText } from './canonical.js';
 export { treeHasher, type TreeHasher, type HashFn } from './merkle.js';

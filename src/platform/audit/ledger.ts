@@ -5,16 +5,19 @@ import { checkpointText } from './canonical.js';
 import {
   CompactRange,
   compactCover,
-  consistencyProof as consistencyHashes,
-  inclusionProof as inclusionHashes,
-  rootAt,
-  treeHasher,
+  consistencyRanges,
+  inclusionRanges,
+  rangeHashes,
+  type NodeRef,
+  type Range,
   type TreeHasher,
 } from './merkle.js';
 import {
   CHECKPOINT_COLUMNS,
   EVENT_COLUMNS,
+  TreeReader,
   fetchPerfect,
+  hasherFor,
   insertPending,
   rowToCheckpoint,
   rowToEvent,
@@ -120,7 +123,9 @@ interface Waiter {
 export function createLedger(opts: LedgerOptions): AuditLedger {
   const { pool, identity } = opts;
   const log = opts.log;
-  const h = treeHasher(identity.hash);
+  const h = hasherFor(identity);
+  // Proof reads: stored hashes cached in process (see TreeReader).
+  const reader = new TreeReader(h);
   const intervalMs = opts.intervalMs ?? 100;
   const batchSize = opts.batchSize ?? 10_000;
   const spacingMs = opts.checkpointSpacingMs ?? 1000;
@@ -219,6 +224,7 @@ export function createLedger(opts: LedgerOptions): AuditLedger {
       if (work.size > (last?.tree_size ?? 0) && due) checkpoint = await signCheckpoint(client, work);
       await client.query('COMMIT');
       tree = work;
+      reader.knownSize = Math.max(reader.knownSize, work.size);
       return { moved, checkpoint };
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -274,6 +280,7 @@ export function createLedger(opts: LedgerOptions): AuditLedger {
     const { rows } = await pool.query<{ n: number }>(
       'SELECT coalesce(max(seq) + 1, 0)::int8 AS n FROM audit.event',
     );
+    reader.knownSize = Math.max(reader.knownSize, rows[0]!.n);
     return rows[0]!.n;
   }
 
@@ -285,8 +292,29 @@ export function createLedger(opts: LedgerOptions): AuditLedger {
     return rows[0] ? rowToCheckpoint(rows[0]) : null;
   }
 
-  const fetch = (nodes: Parameters<typeof fetchPerfect>[2]) => fetchPerfect(pool, h, nodes);
   const hex = (bs: Buffer[]) => bs.map((b) => b.toString('hex'));
+
+  /**
+   * MTH of each range, with everything a proof needs — stored hashes not yet cached, the current
+   * tree size (to refuse sizes beyond it) and, if asked, the checkpoint at `checkpointAt` — read
+   * in ONE statement (none at all when the cache holds it all). `check` runs on the current size
+   * before any hash is combined, so an out-of-range request fails as such, not as a missing node.
+   */
+  async function readRanges(
+    ranges: Range[],
+    maxSize: number,
+    check: (current: number) => void,
+    checkpointAt?: number,
+  ): Promise<{ hashes: Buffer[]; checkpoint: CheckpointRow | null | undefined }> {
+    let checkpoint: CheckpointRow | null | undefined;
+    const hashes = await rangeHashes(h, ranges, async (nodes: readonly NodeRef[]) => {
+      const read = await reader.read(pool, nodes, { sizeAtLeast: maxSize, checkpointAt });
+      check(read.size ?? 0);
+      checkpoint = read.checkpoint;
+      return read.hashes();
+    });
+    return { hashes, checkpoint };
+  }
 
   function checkSize(name: string, n: number, min: number, max: number): void {
     if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -336,39 +364,43 @@ export function createLedger(opts: LedgerOptions): AuditLedger {
     },
     checkpointAt,
     async inclusionProof(seq, size) {
-      const current = await treeSize();
-      checkSize('treeSize', size, 1, current);
-      checkSize('seq', seq, 0, size - 1);
-      const [proof, root, leaf, checkpoint] = await Promise.all([
-        inclusionHashes(h, seq, size, fetch),
-        rootAt(h, size, fetch),
-        fetch([{ level: 0, idx: seq }]),
-        checkpointAt(size),
-      ]);
+      const valid = (current: number) => {
+        checkSize('treeSize', size, 1, current);
+        checkSize('seq', seq, 0, size - 1);
+      };
+      // Validate what can be validated before touching the database (the size bound needs it).
+      valid(Number.MAX_SAFE_INTEGER);
+      // The audit path, then the root at `size`, then the leaf itself: one read for all three.
+      const path = inclusionRanges(seq, size);
+      const { hashes, checkpoint } = await readRanges(
+        [...path, [0, size], [seq, seq + 1]],
+        size,
+        valid,
+        size,
+      );
       return {
         seq,
         treeSize: size,
-        leafHash: leaf[0]!.toString('hex'),
-        rootHash: root.toString('hex'),
-        proof: hex(proof),
-        checkpoint,
+        leafHash: hashes[path.length + 1]!.toString('hex'),
+        rootHash: hashes[path.length]!.toString('hex'),
+        proof: hex(hashes.slice(0, path.length)),
+        checkpoint: checkpoint ? rowToCheckpoint(checkpoint) : null,
       };
     },
     async consistencyProof(from, to) {
-      const current = await treeSize();
-      checkSize('to', to, 1, current);
-      checkSize('from', from, 1, to);
-      const [proof, fromRoot, toRoot] = await Promise.all([
-        consistencyHashes(h, from, to, fetch),
-        rootAt(h, from, fetch),
-        rootAt(h, to, fetch),
-      ]);
+      const valid = (current: number) => {
+        checkSize('to', to, 1, current);
+        checkSize('from', from, 1, to);
+      };
+      valid(Number.MAX_SAFE_INTEGER);
+      const path = consistencyRanges(from, to);
+      const { hashes } = await readRanges([...path, [0, from], [0, to]], to, valid);
       return {
         from,
         to,
-        fromRoot: fromRoot.toString('hex'),
-        toRoot: toRoot.toString('hex'),
-        proof: hex(proof),
+        fromRoot: hashes[path.length]!.toString('hex'),
+        toRoot: hashes[path.length + 1]!.toString('hex'),
+        proof: hex(hashes.slice(0, path.length)),
       };
     },
     async listEvents(q = {}) {

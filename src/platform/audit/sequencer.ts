@@ -1,17 +1,32 @@
 import type { Tx } from '../db/pool.js';
-import { entryBytes } from './canonical.js';
+import { entryText } from './canonical.js';
 import type { CompactRange, TreeHasher } from './merkle.js';
-import { ISO_TIME, STRIDE, rowToEvent, type EventRow } from './store.js';
+import { ISO_TIME, STRIDE } from './store.js';
+import type { AuditActorType, AuditResult } from './types.js';
 
-interface PendingRow extends Omit<EventRow, 'seq'> {
+interface PendingRow {
   id: number;
+  time: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  org_id: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  result: string;
+  client_ip: string | null;
+  request_id: string | null;
+  detail: Record<string, unknown>;
 }
 
 /**
  * Moves up to `limit` committed pending rows, in id order, into audit.event with the next
  * consecutive seqs, extending `work` (the caller's copy of the compact range) and storing the
  * internal nodes completed at stored levels. Runs inside the caller's transaction, which holds
- * the sequencer lock. Hashing happens here in memory; the database gets three statements.
+ * the sequencer lock. Hashing happens here in memory; the database gets three statements. Each
+ * event is stored as its canonical entry text, the bytes its leaf hashes; audit.event derives
+ * every other column from it.
  */
 export async function sequenceBatch(
   tx: Tx,
@@ -30,7 +45,7 @@ export async function sequenceBatch(
   const n = rows.length;
   const seqs = new Array<number>(n);
   const leafHashes = new Array<Buffer>(n);
-  const details = new Array<string>(n);
+  const entries = new Array<string>(n);
   const nodeLevels: number[] = [];
   const nodeIdx: number[] = [];
   const nodeHashes: Buffer[] = [];
@@ -43,35 +58,31 @@ export async function sequenceBatch(
   for (let i = 0; i < n; i++) {
     const row = rows[i]!;
     const seq = work.size;
-    const leaf = h.leaf(entryBytes(rowToEvent({ ...row, seq })));
+    const entry = entryText({
+      seq,
+      time: row.time,
+      actorType: row.actor_type as AuditActorType,
+      actorId: row.actor_id,
+      actorName: row.actor_name,
+      orgId: row.org_id,
+      action: row.action,
+      objectType: row.object_type,
+      objectId: row.object_id,
+      result: row.result as AuditResult,
+      clientIp: row.client_ip,
+      requestId: row.request_id,
+      detail: row.detail,
+    });
+    const leaf = h.leaf(entry);
     seqs[i] = seq;
     leafHashes[i] = leaf;
-    details[i] = JSON.stringify(row.detail);
+    entries[i] = entry;
     work.append(leaf, keep);
   }
 
-  const col = <K extends keyof PendingRow>(k: K) => rows.map((r) => r[k]);
   await tx.query(
-    `INSERT INTO audit.event (seq, time, actor_type, actor_id, actor_name, org_id, action, object_type, object_id,
-       result, client_ip, request_id, detail, leaf_hash)
-     SELECT * FROM unnest($1::int8[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::jsonb[], $14::bytea[])`,
-    [
-      seqs,
-      col('time'),
-      col('actor_type'),
-      col('actor_id'),
-      col('actor_name'),
-      col('org_id'),
-      col('action'),
-      col('object_type'),
-      col('object_id'),
-      col('result'),
-      col('client_ip'),
-      col('request_id'),
-      details,
-      leafHashes,
-    ],
+    'INSERT INTO audit.event (seq, entry, leaf_hash) SELECT * FROM unnest($1::int8[], $2::text[], $3::bytea[])',
+    [seqs, entries, leafHashes],
   );
   if (nodeHashes.length) {
     await tx.query(
@@ -81,6 +92,6 @@ export async function sequenceBatch(
   }
   // By id, not by range: a pending row committed after our SELECT may have a lower id than the
   // ones we moved, and must stay for the next round.
-  await tx.query('DELETE FROM audit.pending WHERE id = ANY($1::int8[])', [col('id')]);
+  await tx.query('DELETE FROM audit.pending WHERE id = ANY($1::int8[])', [rows.map((r) => r.id)]);
   return n;
 }
