@@ -105,6 +105,21 @@ describe('cookie sessions and CSRF', () => {
     ).toBe(401);
   });
 
+  it('logout with a bearer token revokes that token only', async () => {
+    const a = await bearerFor(t.app, u.username, u.password);
+    const b = await bearerFor(t.app, u.username, u.password);
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { authorization: `Bearer ${a}` },
+    });
+    expect(out.statusCode).toBe(204);
+    const me = (token: string) =>
+      t.app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect((await me(a)).statusCode).toBe(401);
+    expect((await me(b)).statusCode).toBe(200);
+  });
+
   it('changing the password ends the other sessions and enforces the policy', async () => {
     const v = await makeUser(t.pool);
     const mine = await loginAs(t.app, v.username, v.password);

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { withTx } from '../../platform/db/pool.js';
 import { notFound } from '../../platform/http/errors.js';
-import { clearSessionCookie, credentialOf, endSession, setSessionCookie } from '../../platform/auth/index.js';
+import {
+  clearSessionCookie,
+  credentialOf,
+  endAccessToken,
+  endSession,
+  setSessionCookie,
+} from '../../platform/auth/index.js';
 import type { IdentityContext } from './context.js';
 import { issueToken, login, recordLogout } from './auth.js';
 import { changePassword, updateMe } from './users.js';
@@ -67,11 +73,11 @@ export async function authRoutes(app: FastifyInstance, ctxOf: (req: FastifyReque
     { config: { permission: 'authenticated' }, schema: { tags, summary: '退出 / sign out' } },
     async (req, reply) => {
       const cred = credentialOf(req);
-      // Logout ends the cookie session (docs/API.md). Bearer tokens are not sessions: they stay
-      // valid until they expire (12 h) or the password changes, so API clients sharing one are
-      // not cut off by a single client signing out.
+      // Logout ends whatever the caller signed in with: the cookie session, or the bearer token
+      // (a client done with a token revokes it rather than leaving it valid for 12 h).
       await withTx(pool, async (tx) => {
         if (cred?.kind === 'session') await endSession(tx, cred.sessionId);
+        if (cred?.kind === 'token') await endAccessToken(tx, cred.tokenId);
         await recordLogout(ctxOf(req), tx, cred?.kind ?? 'none');
       });
       if (cred?.kind === 'session') clearSessionCookie(req, reply);
