@@ -35,17 +35,33 @@ export const PERMISSIONS = [
   'app.manage',
   'audit.read',
   'audit.verify',
+  // Catalog (目录) and data standards. Reading the catalog is public at the choke point; what each
+  // caller sees (open entries, published entries, own drafts) is the catalog service's visibility rule.
+  'catalog.write',
+  'catalog.review',
+  'catalog.harvest',
+  'standards.read',
+  'standards.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['org.read'];
+const STAFF_READ: Permission[] = ['org.read', 'standards.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  sysadmin: [...STAFF_READ, 'org.manage', 'user.read', 'user.manage', 'app.read'],
+  sysadmin: [
+    ...STAFF_READ,
+    'org.manage',
+    'user.read',
+    'user.manage',
+    'app.read',
+    'catalog.review',
+    'catalog.harvest',
+    'standards.manage',
+  ],
   secadmin: [...STAFF_READ, 'user.read', 'user.roles.assign'],
   auditor: [...STAFF_READ, 'audit.read', 'audit.verify'],
-  org_admin: [...STAFF_READ, 'user.read', 'user.manage', 'app.read', 'app.manage'],
-  data_steward: [...STAFF_READ],
+  org_admin: [...STAFF_READ, 'user.read', 'user.manage', 'app.read', 'app.manage', 'catalog.write'],
+  data_steward: [...STAFF_READ, 'catalog.write'],
   approver: [...STAFF_READ],
   developer: [...STAFF_READ, 'app.read', 'app.manage'],
   member: [...STAFF_READ],
