@@ -5,9 +5,10 @@ import { authTasks } from '../platform/auth/jobs.js';
 import nodeRoutes from './node/routes.js';
 import identityRoutes from './identity/routes.js';
 import auditRoutes from './audit/routes.js';
+import standardsRoutes from './standards/routes.js';
 
 /** Every capability's HTTP routes, registered in this order. */
-export const modules: ModulePlugin[] = [nodeRoutes, identityRoutes, auditRoutes];
+export const modules: ModulePlugin[] = [nodeRoutes, identityRoutes, auditRoutes, standardsRoutes];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
 export function tasks(pool: Pool): ScheduledTask[] {

@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.js';
 import { loadNodeIdentity } from './crypto/index.js';
 import { createLedger } from './audit/index.js';
 import type { Services } from './services.js';
+import { ensureBuiltinStandards } from '../modules/standards/index.js';
 
 export interface Runtime {
   services: Services;
@@ -32,6 +33,7 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
   try {
     const { applied } = await migrate(pool);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    await ensureBuiltinStandards(pool);
     const identity = await loadNodeIdentity(config);
     const ledger = createLedger({ pool, identity, log });
     const services: Services = { config, pool, ledger, identity, log };

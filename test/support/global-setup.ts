@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbedded } from '../../src/platform/db/embedded.js';
 import { createPool } from '../../src/platform/db/pool.js';
 import { migrate } from '../../src/platform/db/migrate.js';
+import { ensureBuiltinStandards } from '../../src/modules/standards/index.js';
 
 export const TEMPLATE = 'datong_test_template';
 
@@ -53,6 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.query(`CREATE DATABASE "${TEMPLATE}"`);
   const pool = createPool(withDatabase(adminUrl, TEMPLATE), 2);
   await migrate(pool);
+  await ensureBuiltinStandards(pool);
   await pool.end();
   await admin.end();
   project.provide('pgAdminUrl', adminUrl);
