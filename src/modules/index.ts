@@ -5,10 +5,17 @@ import { authTasks } from '../platform/auth/jobs.js';
 import nodeRoutes from './node/routes.js';
 import identityRoutes from './identity/routes.js';
 import auditRoutes from './audit/routes.js';
+import catalogRoutes from './catalog/routes.js';
 import standardsRoutes from './standards/routes.js';
 
 /** Every capability's HTTP routes, registered in this order. */
-export const modules: ModulePlugin[] = [nodeRoutes, identityRoutes, auditRoutes, standardsRoutes];
+export const modules: ModulePlugin[] = [
+  nodeRoutes,
+  identityRoutes,
+  auditRoutes,
+  catalogRoutes,
+  standardsRoutes,
+];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
 export function tasks(pool: Pool): ScheduledTask[] {
