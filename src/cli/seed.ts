@@ -5,6 +5,7 @@ import type { Role } from '../platform/policy/permissions.js';
 import { systemContext } from '../platform/context.js';
 import { usccWithCheck } from '../platform/validators/index.js';
 import { createOrg, createUser, findOrgByUscc } from '../modules/identity/index.js';
+import { seedCatalogDemo } from '../modules/catalog/demo.js';
 
 export const DEMO_PASSWORD = 'Datong@2026';
 
@@ -119,6 +120,8 @@ export async function seedDemo(services: Services): Promise<{ orgs: number; user
       );
       users++;
     }
+    // The demo catalog (about 30 entries); skipped when the catalog has entries already.
+    await seedCatalogDemo(ctx, tx, new Map(DEMO_ORGS.map((o) => [o.name, ids.get(o.key) ?? ''])));
   });
   return { orgs, users };
 }

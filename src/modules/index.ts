@@ -7,6 +7,7 @@ import identityRoutes from './identity/routes.js';
 import auditRoutes from './audit/routes.js';
 import catalogRoutes from './catalog/routes.js';
 import standardsRoutes from './standards/routes.js';
+import catalogImportRoutes from './catalog/import-routes.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -15,6 +16,7 @@ export const modules: ModulePlugin[] = [
   auditRoutes,
   catalogRoutes,
   standardsRoutes,
+  catalogImportRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
