@@ -56,7 +56,7 @@ program
     const config = loadConfig(overrides(opts));
     const log = createLogger(config);
     const rt = await openRuntime(config, log);
-    const runner = await startWorker(rt.pool, tasks(rt.pool), log);
+    const runner = await startWorker(rt.pool, tasks(rt.services), log);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(sig);
     const stop = () => void runner.stop().finally(() => rt.close().finally(() => process.exit(0)));
     process.on('SIGINT', stop);

@@ -33,7 +33,7 @@ export async function startNode(
     app = await createNodeApp(runtime.services);
     await app.listen({ port: config.port, host: config.host });
     runtime.services.ledger.start();
-    if (config.inProcessWorker) worker = await startWorker(runtime.pool, tasks(runtime.pool), log);
+    if (config.inProcessWorker) worker = await startWorker(runtime.pool, tasks(runtime.services), log);
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;

@@ -1,6 +1,6 @@
 import type { ModulePlugin } from '../platform/http/app.js';
 import type { ScheduledTask } from '../platform/jobs/index.js';
-import type { Pool } from '../platform/db/pool.js';
+import type { Services } from '../platform/services.js';
 import { authTasks } from '../platform/auth/jobs.js';
 import nodeRoutes from './node/routes.js';
 import identityRoutes from './identity/routes.js';
@@ -8,6 +8,9 @@ import auditRoutes from './audit/routes.js';
 import catalogRoutes from './catalog/routes.js';
 import standardsRoutes from './standards/routes.js';
 import catalogImportRoutes from './catalog/import-routes.js';
+import openRoutes from './catalog/open/routes.js';
+import harvestRoutes from './catalog/harvest-routes.js';
+import { harvestTasks } from './catalog/harvest.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -16,10 +19,12 @@ export const modules: ModulePlugin[] = [
   auditRoutes,
   catalogRoutes,
   standardsRoutes,
+  openRoutes,
+  harvestRoutes,
   catalogImportRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
-export function tasks(pool: Pool): ScheduledTask[] {
-  return [...authTasks(pool)];
+export function tasks(services: Services): ScheduledTask[] {
+  return [...authTasks(services.pool), ...harvestTasks(services)];
 }

@@ -3,18 +3,18 @@ import pino from 'pino';
 import { quickAddJob, type Runner } from 'graphile-worker';
 import { startWorker } from '../../src/platform/jobs/index.js';
 import { tasks } from '../../src/modules/index.js';
-import { testDatabase, type TestDatabase } from '../support/db.js';
+import { testApp, type TestApp } from '../support/app.js';
 
 /** The job queue runs the node's tasks on graphile-worker, in the node's own database. */
-let db: TestDatabase;
+let db: TestApp;
 let runner: Runner;
 beforeAll(async () => {
-  db = await testDatabase();
-  runner = await startWorker(db.pool, tasks(db.pool), pino({ level: 'silent' }), 1);
+  db = await testApp();
+  runner = await startWorker(db.pool, tasks(db.services), pino({ level: 'silent' }), 1);
 });
 afterAll(async () => {
   await runner?.stop();
-  await db?.drop();
+  await db?.close();
 });
 
 it('runs a queued housekeeping job that prunes spent nonces', async () => {

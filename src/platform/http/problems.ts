@@ -29,7 +29,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       !path.extname(url) &&
       fs.existsSync(path.join(web, 'index.html'))
     ) {
-      return reply.type('text/html').sendFile('index.html', web);
+      // Streamed rather than sendFile(): @fastify/static decorates only its own scope, and a
+      // route elsewhere (e.g. /catalog/:file of the open interfaces) may fall through to here.
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(fs.createReadStream(path.join(web, 'index.html')));
     }
     return sendProblem(req, reply, problem(404, 'route_not_found', { method: req.method, url }));
   });
