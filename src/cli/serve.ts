@@ -80,7 +80,8 @@ function printBanner(url: string, home: string, seeded: boolean): void {
   const lines = [
     '',
     `数通 Datong 节点已启动 / node is up: ${url}`,
-    `  API docs: ${url}/api/docs    home: ${home}`,
+    `  开放门户 / open data portal: ${url}/portal    API docs: ${url}/api/docs`,
+    `  home: ${home}`,
     seeded ? '  已载入演示数据 / demo data loaded' : '',
     `演示账号 / demo logins (password: ${DEMO_PASSWORD}):`,
     ...rows,
