@@ -10,6 +10,7 @@ import standardsRoutes from './standards/routes.js';
 import catalogImportRoutes from './catalog/import-routes.js';
 import openRoutes from './catalog/open/routes.js';
 import harvestRoutes from './catalog/harvest-routes.js';
+import catalogSearchRoutes from './catalog/search-routes.js';
 import { harvestTasks } from './catalog/harvest.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -22,6 +23,7 @@ export const modules: ModulePlugin[] = [
   openRoutes,
   harvestRoutes,
   catalogImportRoutes,
+  catalogSearchRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
