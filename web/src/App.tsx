@@ -14,6 +14,16 @@ const UsersPage = lazy(() => import('./features/identity/users/UsersPage'));
 const AppsPage = lazy(() => import('./features/apps/AppsPage'));
 const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const ProfilePage = lazy(() => import('./features/profile/ProfilePage'));
+const CatalogPage = lazy(() => import('./features/catalog/search/CatalogPage'));
+const EntryDetailPage = lazy(() => import('./features/catalog/detail/EntryDetailPage'));
+const EntryEditorPage = lazy(() => import('./features/catalog/editor/EntryEditorPage'));
+const ReviewQueuePage = lazy(() => import('./features/catalog/review/ReviewQueuePage'));
+const ImportPage = lazy(() => import('./features/catalog/import/ImportPage'));
+const StandardsPage = lazy(() => import('./features/standards/StandardsPage'));
+const CodeTablePage = lazy(() => import('./features/standards/CodeTablePage'));
+const DataElementPage = lazy(() => import('./features/standards/DataElementPage'));
+const PortalSearchPage = lazy(() => import('./features/portal/PortalSearchPage'));
+const PortalEntryPage = lazy(() => import('./features/portal/PortalEntryPage'));
 
 const loading = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
 
@@ -39,8 +49,42 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      {/* The open data portal needs no session. */}
+      <Route path="/portal" element={page(<PortalSearchPage />)} />
+      <Route path="/portal/:id" element={page(<PortalEntryPage />)} />
       <Route element={<RequireSession />}>
         <Route index element={page(<HomePage />)} />
+        <Route path="catalog" element={page(<CatalogPage />)} />
+        <Route
+          path="catalog/review"
+          element={<RequirePermission nav="catalogReview">{page(<ReviewQueuePage />)}</RequirePermission>}
+        />
+        <Route
+          path="catalog/import"
+          element={<RequirePermission nav="catalogImport">{page(<ImportPage />)}</RequirePermission>}
+        />
+        {/* Writing an entry needs catalog.write, the permission of the import menu entry. */}
+        <Route
+          path="catalog/new"
+          element={<RequirePermission nav="catalogImport">{page(<EntryEditorPage />)}</RequirePermission>}
+        />
+        <Route path="catalog/:id" element={page(<EntryDetailPage />)} />
+        <Route
+          path="catalog/:id/edit"
+          element={<RequirePermission nav="catalogImport">{page(<EntryEditorPage />)}</RequirePermission>}
+        />
+        <Route
+          path="standards"
+          element={<RequirePermission nav="standards">{page(<StandardsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="standards/code-tables/:id"
+          element={<RequirePermission nav="standards">{page(<CodeTablePage />)}</RequirePermission>}
+        />
+        <Route
+          path="standards/data-elements/:id"
+          element={<RequirePermission nav="standards">{page(<DataElementPage />)}</RequirePermission>}
+        />
         <Route path="orgs" element={<RequirePermission nav="orgs">{page(<OrgsPage />)}</RequirePermission>} />
         <Route
           path="users"

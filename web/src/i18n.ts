@@ -1,4 +1,6 @@
 import type { Lang, OrgKind, Role } from './types';
+import { catalogZhCN } from './features/catalog/messages';
+import { catalogEn } from './features/catalog/messages-en';
 
 /** The UI's message catalog. zh-CN is the reference; English must cover every key. */
 const zhCN = {
@@ -153,6 +155,7 @@ const zhCN = {
   'profile.confirmPassword': '确认新密码',
   'profile.passwordMismatch': '两次输入的新密码不一致',
   'profile.passwordChanged': '密码已修改',
+  ...catalogZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -311,6 +314,7 @@ const en: Record<MessageKey, string> = {
   'profile.confirmPassword': 'Confirm new password',
   'profile.passwordMismatch': 'The two new passwords differ',
   'profile.passwordChanged': 'Password changed',
+  ...catalogEn,
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -4,7 +4,17 @@
  * and from the server's ROLE_PERMISSIONS table.
  */
 export interface NavEntry {
-  key: 'home' | 'orgs' | 'users' | 'apps' | 'audit' | 'profile';
+  key:
+    | 'home'
+    | 'catalog'
+    | 'catalogReview'
+    | 'catalogImport'
+    | 'standards'
+    | 'orgs'
+    | 'users'
+    | 'apps'
+    | 'audit'
+    | 'profile';
   path: string;
   testId: string;
   permission: string | null;
@@ -12,6 +22,21 @@ export interface NavEntry {
 
 export const NAV: readonly NavEntry[] = [
   { key: 'home', path: '/', testId: 'nav-home', permission: null },
+  // Searching the catalog is public; every signed-in user browses what the visibility rule allows.
+  { key: 'catalog', path: '/catalog', testId: 'nav-catalog', permission: null },
+  {
+    key: 'catalogReview',
+    path: '/catalog/review',
+    testId: 'nav-catalog-review',
+    permission: 'catalog.review',
+  },
+  {
+    key: 'catalogImport',
+    path: '/catalog/import',
+    testId: 'nav-catalog-import',
+    permission: 'catalog.write',
+  },
+  { key: 'standards', path: '/standards', testId: 'nav-standards', permission: 'standards.read' },
   { key: 'orgs', path: '/orgs', testId: 'nav-orgs', permission: 'org.manage' },
   { key: 'users', path: '/users', testId: 'nav-users', permission: 'user.read' },
   { key: 'apps', path: '/apps', testId: 'nav-apps', permission: 'app.read' },

@@ -4,6 +4,10 @@ import {
   ApartmentOutlined,
   AppstoreOutlined,
   AuditOutlined,
+  CheckSquareOutlined,
+  DatabaseOutlined,
+  FileExcelOutlined,
+  FileSearchOutlined,
   HomeOutlined,
   LogoutOutlined,
   TeamOutlined,
@@ -17,6 +21,10 @@ import { LangSwitch } from './LangSwitch';
 
 const icons: Record<NavEntry['key'], ReactNode> = {
   home: <HomeOutlined />,
+  catalog: <FileSearchOutlined />,
+  catalogReview: <CheckSquareOutlined />,
+  catalogImport: <FileExcelOutlined />,
+  standards: <DatabaseOutlined />,
   orgs: <ApartmentOutlined />,
   users: <TeamOutlined />,
   apps: <AppstoreOutlined />,

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Typography } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { isApiError } from '../../api';
 import { hasStoredLang } from '../../i18n';
 import { useLang } from '../../lang';
@@ -87,6 +87,11 @@ export function LoginPage() {
             {t('login.submit')}
           </Button>
         </Form>
+        <div style={{ marginTop: 16, textAlign: 'center' }}>
+          <Link to="/portal" data-testid="login-portal">
+            {t('portal.title')}
+          </Link>
+        </div>
       </Card>
     </div>
   );

@@ -1,0 +1,72 @@
+import { Card, Space, Tabs, Typography } from 'antd';
+import { useParams, useSearchParams } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { useLang } from '../../../lang';
+import { ErrorAlert } from '../../../components/ErrorAlert';
+import { useCan } from '../../auth/session';
+import { CATALOG_KEY, useEntry } from '../api';
+import { StatusTag } from '../labels';
+import { EntryActions } from './EntryActions';
+import { EntryMetadata } from './EntryMetadata';
+import { FieldTable } from './FieldTable';
+import { HistoryTimeline } from './HistoryTimeline';
+import { VersionsPanel } from './VersionsPanel';
+
+/** /catalog/:id — metadata, 信息项, versions with diff, history, and the lifecycle actions. */
+export default function EntryDetailPage() {
+  const { t } = useLang();
+  const can = useCan();
+  const qc = useQueryClient();
+  const { id = '' } = useParams();
+  const [search] = useSearchParams();
+  const version = Number(search.get('version')) || undefined;
+  const entry = useEntry(id, version);
+
+  if (entry.error) return <ErrorAlert error={entry.error} />;
+  const e = entry.data;
+  return (
+    <Card
+      loading={entry.isPending}
+      data-testid="entry-detail"
+      data-status={e?.status}
+      title={
+        e && (
+          <Space>
+            <span data-testid="entry-name">{e.name}</span>
+            <Typography.Text type="secondary" code data-testid="entry-code">
+              {e.code}
+            </Typography.Text>
+            <StatusTag value={e.status} />
+            <Typography.Text type="secondary">v{e.version}</Typography.Text>
+          </Space>
+        )
+      }
+      extra={
+        e && <EntryActions entry={e} onDone={() => void qc.invalidateQueries({ queryKey: CATALOG_KEY })} />
+      }
+    >
+      {e && (
+        <Tabs
+          items={[
+            { key: 'metadata', label: t('catalog.tab.metadata'), children: <EntryMetadata entry={e} /> },
+            ...(e.restricted
+              ? []
+              : [
+                  {
+                    key: 'fields',
+                    label: `${t('catalog.tab.fields')} (${e.fields.length})`,
+                    children: <FieldTable fields={e.fields} standards={can('standards.read')} />,
+                  },
+                ]),
+            {
+              key: 'versions',
+              label: t('catalog.tab.versions'),
+              children: <VersionsPanel id={id} base="/catalog" />,
+            },
+            { key: 'history', label: t('catalog.tab.history'), children: <HistoryTimeline id={id} /> },
+          ]}
+        />
+      )}
+    </Card>
+  );
+}
