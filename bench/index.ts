@@ -13,9 +13,11 @@ import { createPool } from '../src/platform/db/pool.js';
 import { migrate } from '../src/platform/db/migrate.js';
 import type { BenchResult } from './types.js';
 import { benchAudit } from './audit.js';
+import { benchCatalogSearch } from './catalog-search.js';
 
 const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise<BenchResult[]>> = {
   audit: benchAudit,
+  'catalog-search': benchCatalogSearch,
 };
 
 function fmt(n: number): string {
