@@ -62,8 +62,8 @@ const quote = (w: string): string => `'${w.replace(/\\/g, '\\\\').replace(/'/g, 
  * A to_tsquery('simple', …) expression for a user's query, or null when it holds no word.
  *
  * The query is cut precisely (not in search mode): each word must match, either as itself or —
- * when the document's context made jieba cut it differently — as all of its shorter dictionary
- * words together. Latin words and numbers match as prefixes (regis finds registration).
+ * when the document's context made jieba cut it differently — as the shorter pieces that cover
+ * it (see `cover`). Latin words and numbers match as prefixes (regis finds registration).
  */
 export function tsQueryOf(q: string): string | null {
   const t = normalise(q).trim();
@@ -78,9 +78,37 @@ export function tsQueryOf(q: string): string | null {
       continue;
     }
     const parts = [...new Set(words(cutter().cutForSearch(w, true)))].filter((p) => p !== w);
-    terms.push(parts.length > 1 ? `(${quote(w)} | (${parts.map(quote).join(' & ')}))` : quote(w));
+    const pieces = parts.length ? cover(w, parts) : [];
+    terms.push(pieces.length > 1 ? `(${quote(w)} | (${pieces.map(quote).join(' & ')}))` : quote(w));
   }
   return terms.length ? terms.join(' & ') : null;
+}
+
+/**
+ * Pieces that together cover every character of a word: its shorter dictionary words, longest
+ * first at each position, and single characters where none fits. 代表人 → 代表 + 人, which is
+ * how a document holding 法定代表人 was cut (法定代表 / 法定 / 代表 / 人), so 代表人 finds it.
+ */
+export function cover(word: string, parts: readonly string[]): string[] {
+  const spans: [number, number, string][] = [];
+  for (const part of parts) {
+    for (let at = word.indexOf(part); at >= 0; at = word.indexOf(part, at + 1)) {
+      spans.push([at, at + part.length, part]);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < word.length;) {
+    let best: [number, number, string] | undefined;
+    for (const s of spans) if (s[0] <= i && s[1] > i && (!best || s[1] > best[1])) best = s;
+    if (best) {
+      out.push(best[2]);
+      i = best[1];
+    } else {
+      out.push(word[i]!);
+      i++;
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** The text used for trigram matching on names: trimmed and NFKC-folded like the index side. */
