@@ -445,7 +445,7 @@ export async function benchCatalogSearch(ctx: BenchContext): Promise<BenchResult
         p === 95
           ? `issue target p95 < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'} (${p95.toFixed(1)} ms); ${mixNote}`
           : p === 50
-            ? 'search = page + total + 8 facets in one statement, through searchEntries'
+            ? 'search = the page (one statement) + total and 8 facets (in-memory facet index), through searchEntries'
             : '',
     });
   }

@@ -3,9 +3,10 @@ import { visibilityFilter } from './visibility.js';
 import { trigramText, tsQueryOf } from './search-text.js';
 
 /**
- * The one statement of a catalog search (docs/CATALOG.md "GET /api/catalog/entries"): the visible
- * rows matching the query go once into a materialised `base`; the page, the total and every
- * facet are read from it, so a search is a single round trip whatever the filters.
+ * The one statement of a catalog search (docs/CATALOG.md "GET /api/catalog/entries"). With words,
+ * the visible rows matching them go once into a materialised `base`: the page is read from it and
+ * its doc ids are returned for the facet index (facet-index.ts), which counts the total and every
+ * facet in memory. Without words, the page is read straight off the sort's index.
  *
  * Facets follow the usual multi-select semantics: the counts of a facet are taken over the rows
  * that pass every OTHER active filter, so choosing 省税务局 still shows how many entries the
@@ -63,6 +64,8 @@ export interface SearchSql {
   /** The query had words: the plan must reach the rows through the GIN indexes. */
   fullText: boolean;
   sort: SearchSort;
+  /** The statement returns the matching doc ids (4 bytes each, big-endian) as `matches`. */
+  hasWords: boolean;
 }
 
 // Word similarity above which a name counts as a fuzzy match of the query (a typo, a fragment).
@@ -98,60 +101,60 @@ export function buildSearchSql(actor: Actor, f: SearchFilters, page: PageRequest
   const tsq = q ? tsQueryOf(q) : null;
   const trgm = trigramText(q);
   const useTrgm = [...trgm].length >= 3;
-  const rank: string[] = [];
   // Each way of matching is its own branch of a UNION ALL, so that each reaches its rows through
   // its own index alone: OR-ed in one WHERE, PostgreSQL re-tests the whole OR on every row,
-  // which reads (de-TOASTs) the search_doc of every candidate.
-  const branches: string[] = [];
+  // which reads (de-TOASTs) the search_doc of every candidate. Each branch has its own rank.
+  const branches: { cond: string; rank: string }[] = [];
   if (q) {
     const notBefore: string[] = [];
-    const branch = (cond: string) => {
-      branches.push([cond, ...notBefore.map((c) => `NOT (${c})`)].join(' AND '));
+    const branch = (cond: string, rank: string[]) => {
+      branches.push({
+        cond: [cond, ...notBefore.map((c) => `NOT (${c})`)].join(' AND '),
+        rank: rank.length ? `(${rank.map((r) => `(${r})::float8`).join(' + ')})` : '0::float8',
+      });
       notBefore.push(cond);
     };
+    const t = useTrgm ? p(trgm) : '';
+    const like = useTrgm ? p(`%${likeEscape(trgm)}%`) : '';
     if (tsq) {
       const tq = `to_tsquery('simple', ${p(tsq)})`;
-      branch(`v.search_doc @@ ${tq}`);
       // Ranked on the name's own small vector: the weighted search_doc lives out of line
       // (TOAST), and reading it for every match costs ~10 µs a row, which is what the
-      // index avoids. Name hits outrank everything; other matches rank by similarity below.
-      rank.push(`ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', v.name_doc, ${tq}, 1)`);
+      // index avoids. Name hits outrank everything. A name holding the text itself gets what
+      // the trigram branch would give it (0.5 + a word similarity of 1); word_similarity is
+      // not computed for every full-text match (a common word matches half the catalog).
+      branch(`v.search_doc @@ ${tq}`, [
+        `ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', v.name_doc, ${tq}, 1)`,
+        ...(useTrgm ? [`CASE WHEN v.name ILIKE ${like} THEN 1.5 ELSE 0 END`] : []),
+      ]);
     }
     if (useTrgm) {
-      const t = p(trgm);
-      const like = p(`%${likeEscape(trgm)}%`);
-      branch(`(v.name ILIKE ${like} OR ${t} <% v.name)`);
-      rank.push(`CASE WHEN v.name ILIKE ${like} THEN 0.5 ELSE 0 END`, `word_similarity(${t}, v.name)`);
+      branch(`(v.name ILIKE ${like} OR ${t} <% v.name)`, [
+        `CASE WHEN v.name ILIKE ${like} THEN 0.5 ELSE 0 END`,
+        `word_similarity(${t}, v.name)`,
+      ]);
     }
     if (CODE_LIKE.test(q)) {
       branch(
         `v.entry_id IN (SELECT id FROM datong.catalog_entries WHERE code LIKE ${p(`${likeEscape(q)}%`)})`,
+        [],
       );
     }
-    if (!branches.length) branches.push('false');
+    if (!branches.length) branches.push({ cond: 'false', rank: '0::float8' });
   }
-  const rankExpr = rank.length ? `(${rank.map((r) => `(${r})::float8`).join(' + ')})` : '0::float8';
+  const hasWords = branches.length > 0;
 
-  // One flag per active facet filter.
-  const active: [Facet, string][] = [];
-  for (const [facet, [col, type]] of Object.entries(SCALAR) as [Facet, [string, string]][]) {
+  // The facet filters, over base's columns (with words) or the table's (without).
+  const col = (name: string) => (hasWords ? name : `v.${name}`);
+  const filters: string[] = [];
+  for (const [facet, [name, type]] of Object.entries(SCALAR) as [Facet, [string, string]][]) {
     const values = f[facet as keyof SearchFilters] as unknown[] | undefined;
-    if (values?.length) active.push([facet, `v.${col} = ANY(${p(values)}::${type}[])`]);
+    if (values?.length) filters.push(`${col(name)} = ANY(${p(values)}::${type}[])`);
   }
-  for (const [facet, col] of Object.entries(ARRAY) as ['format' | 'tag', string][]) {
+  for (const [facet, name] of Object.entries(ARRAY) as ['format' | 'tag', string][]) {
     const values = f[facet];
-    if (values?.length) active.push([facet, `v.${col} && ${p(values)}::text[]`]);
+    if (values?.length) filters.push(`${col(name)} && ${p(values)}::text[]`);
   }
-  const flag = (facet: Facet) => `m_${facet}`;
-  const allOf = (except?: Facet) =>
-    active
-      .filter(([facet]) => facet !== except)
-      .map(([facet]) => flag(facet))
-      .join(' AND ') || 'true';
-  // A row failing two filters counts in no facet: leave it out of base.
-  if (active.length > 1) where.push(`(${active.map(([, sql]) => `(NOT ${sql})::int`).join(' + ')}) <= 1`);
-  const flags = active.map(([facet, sql]) => `, ${sql} AS ${flag(facet)}`).join('');
-  const count = (facet?: Facet) => `count(*) FILTER (WHERE ${allOf(facet)})`;
 
   // Without words there is nothing to rank: relevance falls back to the newest first.
   const ranked = !!tsq || useTrgm;
@@ -159,38 +162,35 @@ export function buildSearchSql(actor: Actor, f: SearchFilters, page: PageRequest
     page.sort === 'relevance' && !ranked ? 'updated' : (page.sort ?? (ranked ? 'relevance' : 'updated'));
   const { order, seek } = ordering(sort, page.after, p);
   const limitP = p(page.limit + 1);
+  const pageWhere = [...filters, ...(seek ? [seek] : [])];
 
-  const text = `
-WITH base AS MATERIALIZED (${(branches.length ? branches : ['true'])
-    .map(
-      (b) => `
-  SELECT v.entry_id, v.version, v.provider_org_id, v.category, v.share_type, v.open_type, v.grade,
-         v.update_cycle, v.formats, v.tags, v.name, v.updated_at, ${rankExpr} AS rank${flags}
+  // With words, the matching visible rows go once into `base`: the page is read from it, and its
+  // doc ids go back to the facet index, which counts the total and the facets in memory.
+  // Without words, the page is read straight off the sort's index and the index counts every row.
+  const pageCte = hasWords
+    ? `base AS MATERIALIZED (${branches
+        .map(
+          (b) => `
+  SELECT v.doc_id, v.entry_id, v.version, v.provider_org_id, v.category, v.share_type, v.open_type, v.grade,
+         v.update_cycle, v.formats, v.tags, v.name, v.updated_at, ${b.rank} AS rank
     FROM datong.catalog_versions v
-   WHERE ${[...where, b].join('\n     AND ')}`,
-    )
-    .join('\n  UNION ALL')}
+   WHERE ${[...where, b.cond].join('\n     AND ')}`,
+        )
+        .join('\n  UNION ALL')}
 ), page AS (
   SELECT entry_id, version, rank, name, updated_at FROM base
-   WHERE ${allOf()} ${seek ? `AND ${seek}` : ''}
+   WHERE ${pageWhere.join(' AND ') || 'true'}
    ORDER BY ${order} LIMIT ${limitP}
-), scalar AS (
-  SELECT GROUPING(provider_org_id) AS g_provider, GROUPING(category) AS g_category,
-         GROUPING(share_type) AS g_share, GROUPING(open_type) AS g_open, GROUPING(grade) AS g_grade,
-         GROUPING(update_cycle) AS g_cycle, provider_org_id, category, share_type, open_type, grade, update_cycle,
-         ${count('provider')} AS n_provider, ${count('category')} AS n_category,
-         ${count('shareType')} AS n_share, ${count('openType')} AS n_open, ${count('grade')} AS n_grade,
-         ${count('updateCycle')} AS n_cycle, ${count()} AS n_all
-    FROM base
-   GROUP BY GROUPING SETS ((provider_org_id), (category), (share_type), (open_type), (grade), (update_cycle), ())
-), arrays AS (
-  -- formats and tags in one pass: the first cardinality(formats) elements are formats.
-  SELECT CASE WHEN x.i <= cardinality(b.formats) THEN 'format' ELSE 'tag' END AS facet, x.value,
-         count(*) FILTER (WHERE CASE WHEN x.i <= cardinality(b.formats) THEN ${allOf('format')}
-                                     ELSE ${allOf('tag')} END) AS n
-    FROM base b, unnest(b.formats || b.tags) WITH ORDINALITY AS x(value, i)
-   GROUP BY 1, 2
-)
+)`
+    : `page AS (
+  SELECT v.entry_id, v.version, 0::float8 AS rank, v.name, v.updated_at
+    FROM datong.catalog_versions v
+   WHERE ${[...where, ...pageWhere].join('\n     AND ')}
+   ORDER BY ${order} LIMIT ${limitP}
+)`;
+
+  const text = `
+WITH ${pageCte}
 SELECT
   (SELECT coalesce(json_agg(json_build_object(
       'entryId', p.entry_id, 'version', p.version, 'rank', p.rank, 'sortName', p.name,
@@ -205,14 +205,8 @@ SELECT
      JOIN datong.catalog_versions v ON v.entry_id = p.entry_id AND v.version = p.version
      JOIN datong.catalog_entries e ON e.id = p.entry_id
      JOIN datong.orgs o ON o.id = e.provider_org_id) AS items,
-  (SELECT coalesce(json_agg(json_build_object(
-      'g', ARRAY[g_provider, g_category, g_share, g_open, g_grade, g_cycle],
-      'provider', s.provider_org_id, 'providerName', o.name, 'category', category, 'shareType', share_type,
-      'openType', open_type, 'grade', grade, 'updateCycle', update_cycle,
-      'n', ARRAY[n_provider, n_category, n_share, n_open, n_grade, n_cycle, n_all])), '[]')
-     FROM scalar s LEFT JOIN datong.orgs o ON o.id = s.provider_org_id) AS scalar,
-  (SELECT coalesce(json_agg(a), '[]') FROM arrays a WHERE a.n > 0) AS arrays`;
-  return { text, params, fullText: ranked, sort };
+  ${hasWords ? `(SELECT coalesce(string_agg(int4send(doc_id), ''::bytea), ''::bytea) FROM base)` : 'NULL::bytea'} AS matches`;
+  return { text, params, fullText: ranked, sort, hasWords };
 }
 
 function ordering(

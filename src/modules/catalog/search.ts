@@ -12,7 +12,9 @@ import {
   UpdateCycleSchema,
 } from './schemas.js';
 import type { Content } from './store.js';
-import { buildSearchSql, WORD_SIMILARITY, type Facet, type Keyset, type SearchSort } from './search-sql.js';
+import { buildSearchSql, WORD_SIMILARITY, type Keyset, type SearchSort } from './search-sql.js';
+import { facetIndexOf, type FacetName } from './facet-index.js';
+import { viewerOf } from './visibility.js';
 
 /**
  * Catalog search (docs/CATALOG.md "Search"): Chinese-aware full text, fragments and typos by
@@ -128,24 +130,17 @@ interface ItemRow {
   restricted: boolean;
 }
 
-interface ScalarRow {
-  /** GROUPING() of provider, category, share, open, grade, cycle: 0 = the set groups by it. */
-  g: number[];
-  provider: string | null;
-  providerName: string | null;
-  category: string | null;
-  shareType: string | null;
-  openType: string | null;
-  grade: number | null;
-  updateCycle: string | null;
-  n: number[];
-}
-
-const SCALAR_ORDER = ['provider', 'category', 'shareType', 'openType', 'grade', 'updateCycle'] as const;
 const TOP_TAGS = 20;
 
 const byCount = (a: FacetBucket, b: FacetBucket) => b.count - a.count || a.value.localeCompare(b.value);
 const date = (s: string | null) => (s === null ? null : new Date(s));
+
+/** The big-endian int4 doc ids of `string_agg(int4send(doc_id), '')`. */
+function docIds(bytes: Buffer): Int32Array {
+  const out = new Int32Array(bytes.length >>> 2);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt32BE(i * 4);
+  return out;
+}
 
 /** What one caller sees for one search. */
 export async function searchEntries(
@@ -158,8 +153,11 @@ export async function searchEntries(
   const after = input.cursor ? decodeCursor(input.cursor, probe.sort) : undefined;
   const sql = after ? buildSearchSql(ctx.actor, input, { sort: input.sort, limit, after }) : probe;
 
+  // The facet index reads what was written since its last read before the page is read, so the
+  // counts are never older than the page.
+  const [index, viewer] = await Promise.all([facetIndexOf(pool), viewerOf(pool, ctx.actor)]);
   const client = await pool.connect();
-  let row: { items: ItemRow[]; scalar: ScalarRow[]; arrays: { facet: string; value: string; n: number }[] };
+  let row: { items: ItemRow[]; matches: Buffer | null };
   try {
     // Settings for this statement only: with words, the rows must be reached through the GIN
     // indexes — a sequential scan would read every out-of-line search_doc to test it; base is
@@ -192,31 +190,45 @@ export async function searchEntries(
     );
   }
 
-  const facets = Object.fromEntries(
-    (
-      ['provider', 'category', 'shareType', 'openType', 'grade', 'updateCycle', 'format', 'tag'] as Facet[]
-    ).map((f) => [f, [] as FacetBucket[]]),
-  ) as SearchResult['facets'];
-  let total = 0;
-  for (const s of row.scalar) {
-    const i = s.g.indexOf(0);
-    if (i < 0) {
-      total = s.n[6]!; // the () grouping set: every row passing every filter
-      continue;
-    }
-    const facet = SCALAR_ORDER[i]!;
-    const count = s.n[i]!;
-    const value = facet === 'provider' ? s.provider : facet === 'grade' ? String(s.grade) : s[facet];
-    if (!count || value === null) continue;
-    facets[facet].push(
-      facet === 'provider' ? { value, label: s.providerName ?? '', count } : { value, count },
-    );
-  }
-  for (const a of row.arrays)
-    (a.facet === 'format' ? facets.format : facets.tag).push({ value: a.value, count: a.n });
-  for (const f of Object.values(facets)) f.sort(byCount);
+  const mineOrgId = input.mine
+    ? ctx.actor.kind === 'user' || ctx.actor.kind === 'app'
+      ? ctx.actor.orgId
+      : null
+    : undefined;
+  const { total, counts } = index.count({
+    viewer,
+    matches: sql.hasWords ? docIds(row.matches ?? Buffer.alloc(0)) : null,
+    status: input.status,
+    mineOrgId,
+    filters: {
+      provider: input.provider,
+      category: input.category,
+      shareType: input.shareType,
+      openType: input.openType,
+      grade: input.grade?.map(String),
+      updateCycle: input.updateCycle,
+      format: input.format,
+      tag: input.tag,
+    },
+  });
+  const names = await providerNames(pool, [...counts.provider.keys()]);
+  const bucketsOf = (facet: FacetName): FacetBucket[] =>
+    [...counts[facet]]
+      .map(([value, count]) =>
+        facet === 'provider' ? { value, label: names.get(value) ?? '', count } : { value, count },
+      )
+      .sort(byCount);
   const chosen = new Set(input.tag ?? []);
-  facets.tag = facets.tag.filter((b, i) => i < TOP_TAGS || chosen.has(b.value));
+  const facets: SearchResult['facets'] = {
+    provider: bucketsOf('provider'),
+    category: bucketsOf('category'),
+    shareType: bucketsOf('shareType'),
+    openType: bucketsOf('openType'),
+    grade: bucketsOf('grade'),
+    updateCycle: bucketsOf('updateCycle'),
+    format: bucketsOf('format'),
+    tag: bucketsOf('tag').filter((b, i) => i < TOP_TAGS || chosen.has(b.value)),
+  };
 
   return {
     items: items.map((r) =>
@@ -248,9 +260,19 @@ export async function searchEntries(
       ),
     ),
     facets,
-    // Exact: the facet pass over `base` counts every matching row anyway, so the count is free.
+    // Exact: the facet index counts every matching row anyway.
     total,
     totalExact: true,
     nextCursor,
   };
+}
+
+/** Organisation names of the provider buckets: a few dozen rows by primary key. */
+async function providerNames(pool: Pool, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const { rows } = await pool.query<{ id: string; name: string }>(
+    'SELECT id, name FROM datong.orgs WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
