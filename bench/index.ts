@@ -72,6 +72,10 @@ async function main(): Promise<void> {
   await record(sections);
 }
 
+/**
+ * Writes the sections that ran between the markers; a section that did not run this time (e.g.
+ * `npm run bench -- catalog-search`) keeps its previous figures and its own "last run" line.
+ */
 async function record(sections: string[]): Promise<void> {
   if (!sections.length) return;
   const file = path.resolve(import.meta.dirname, '..', 'docs', 'BENCHMARKS.md');
@@ -79,10 +83,20 @@ async function record(sections: string[]): Promise<void> {
   const end = '<!-- bench:end -->';
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const generated = `${start}\nLast run: ${when} UTC on ${machine}.\n\n${sections.join('\n\n')}\n${end}`;
   let doc = await fs.readFile(file, 'utf8').catch(() => `# Benchmarks\n\n${start}\n${end}\n`);
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
+  const previous = i >= 0 && j > i ? doc.slice(i + start.length, j) : '';
+  const byKey = new Map<string, string>();
+  for (const part of previous.split(/\n(?=### )/).filter((p) => p.startsWith('### '))) {
+    byKey.set(part.slice(4, part.indexOf('\n')).trim(), part.trim());
+  }
+  for (const section of sections) {
+    const key = section.slice(4, section.indexOf('\n')).trim();
+    const [title, ...rest] = section.split('\n');
+    byKey.set(key, [title, '', `Last run: ${when} UTC on ${machine}.`, ...rest].join('\n'));
+  }
+  const generated = `${start}\n\n${[...byKey.values()].join('\n\n')}\n\n${end}`;
   doc = i >= 0 && j > i ? doc.slice(0, i) + generated + doc.slice(j + end.length) : `${doc}\n${generated}\n`;
   await fs.writeFile(file, doc);
   process.stdout.write(`\nrecorded in ${path.relative(process.cwd(), file)}\n`);
