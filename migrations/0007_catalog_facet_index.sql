@@ -1,11 +1,13 @@
--- The in-memory facet index of catalog search (src/modules/catalog/facet-index.ts).
+-- The in-memory search index of the catalog (src/modules/catalog/facet-index.ts).
 --
 -- Counting eight facets over a large match set in SQL costs 60–110 ms at 100 000 entries on two
--- cores (GROUPING SETS plus unnest of formats and tags), whatever the indexes. The search service
--- therefore keeps the few short facet columns of every version in memory and counts there, and
--- PostgreSQL answers only which rows match the words and which rows make up the page.
+-- cores (GROUPING SETS plus unnest of formats and tags), and a common word matches half the
+-- catalog, whose rows PostgreSQL must visit one by one. The search service therefore keeps the
+-- short facet columns and the weighted lexemes of search_doc of every version in memory, matches
+-- and counts there, and asks PostgreSQL to normalise the query, find names by pg_trgm and read
+-- the rows of the page. search_doc stays the stored, indexed form (CKAN package_search uses it).
 
--- A small integer per version row: the match set of a search travels as 4 bytes per row.
+-- A small integer per version row: the index's row number.
 ALTER TABLE datong.catalog_versions ADD COLUMN doc_id integer GENERATED ALWAYS AS IDENTITY;
 CREATE UNIQUE INDEX catalog_versions_doc_id ON datong.catalog_versions (doc_id);
 

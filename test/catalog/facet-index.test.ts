@@ -68,6 +68,18 @@ describe('facet index', () => {
     // A draft: the reviewer counts it, the public does not.
     expect((await search('', reviewer)).total).toBe(1);
     expect((await search()).total).toBe(0);
+    // Renaming the draft moves it from the old words to the new ones.
+    const q = (word: string) => `?q=${encodeURIComponent(word)}`;
+    expect((await search(q('场馆'), reviewer)).total).toBe(1);
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/catalog/entries/${id}`,
+      headers: steward,
+      payload: entry('游泳池名录', ['体育']) as object,
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect((await search(q('场馆'), reviewer)).total).toBe(0);
+    expect((await search(q('游泳池'), reviewer)).total).toBe(1);
     await post(`/api/catalog/entries/${id}/submit`, steward);
     await post(`/api/catalog/entries/${id}/approve`, reviewer);
     expect((await search()).total).toBe(1);

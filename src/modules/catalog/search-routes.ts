@@ -10,8 +10,8 @@ import { facetIndexOf } from './facet-index.js';
 export default async function catalogSearchRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const pool = app.datong.pool;
-  // Load the facet index in the background once the node is up (about 1.5 s per 100 000 versions),
-  // so that the first visitor does not wait for it.
+  // Load the search index in the background once the node is up (about 10 s per 100 000
+  // versions), so that the first visitor does not wait for it.
   app.addHook('onReady', () => {
     void facetIndexOf(pool).catch((err: unknown) => app.log.warn({ err }, 'facet index warm-up failed'));
   });

@@ -1,12 +1,11 @@
 import type { Actor } from '../../platform/policy/permissions.js';
 import { visibilityFilter } from './visibility.js';
-import { trigramText, tsQueryOf } from './search-text.js';
 
 /**
- * The one statement of a catalog search (docs/CATALOG.md "GET /api/catalog/entries"). With words,
- * the visible rows matching them go once into a materialised `base`: the page is read from it and
- * its doc ids are returned for the facet index (facet-index.ts), which counts the total and every
- * facet in memory. Without words, the page is read straight off the sort's index.
+ * The SQL of a catalog search (docs/CATALOG.md "Search"). Words are matched in memory by the
+ * search index (facet-index.ts) over the lexemes of `search_doc`; PostgreSQL normalises the
+ * tsquery, finds names close to the text (pg_trgm, typos) and reads the rows of the page. Without
+ * words, the page is read straight off the sort's index.
  *
  * Facets follow the usual multi-select semantics: the counts of a facet are taken over the rows
  * that pass every OTHER active filter, so choosing 省税务局 still shows how many entries the
@@ -61,18 +60,15 @@ const ARRAY: Record<'format' | 'tag', string> = { format: 'formats', tag: 'tags'
 export interface SearchSql {
   text: string;
   params: unknown[];
-  /** The query had words: the plan must reach the rows through the GIN indexes. */
-  fullText: boolean;
   sort: SearchSort;
-  /** The statement returns the matching doc ids (4 bytes each, big-endian) as `matches`. */
-  hasWords: boolean;
 }
 
 // Word similarity above which a name counts as a fuzzy match of the query (a typo, a fragment).
 export const WORD_SIMILARITY = 0.5;
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const CODE_LIKE = /^[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\/[0-9]{0,6})?$/;
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** A query shaped like a resource code (1.02.03/0000…) also matches codes by prefix. */
+export const CODE_LIKE = /^[0-9]{1,3}(\.[0-9]{1,3}){0,3}(\/[0-9]{0,6})?$/;
 
 export interface PageRequest {
   sort?: SearchSort | undefined;
@@ -80,133 +76,90 @@ export interface PageRequest {
   after?: Keyset | undefined;
 }
 
-export function buildSearchSql(actor: Actor, f: SearchFilters, page: PageRequest): SearchSql {
+/** The rows of `page p` (entry_id, version, rank, ord or sort keys) as the items' JSON. */
+function itemsSql(restricted: string, order: string): string {
+  return `coalesce(json_agg(json_build_object(
+      'entryId', p.entry_id, 'version', p.version, 'rank', p.rank, 'sortName', v.name,
+      'sortAt', v.updated_at, 'content', v.content, 'status', v.status, 'reviewComment', v.review_comment,
+      'statusReason', v.status_reason, 'createdAt', v.created_at, 'updatedAt', v.updated_at,
+      'submittedAt', v.submitted_at, 'publishedAt', v.published_at, 'code', e.code,
+      'publishedVersion', e.published_version, 'workingVersion', e.working_version,
+      'entryCreatedAt', e.created_at, 'entryUpdatedAt', e.updated_at, 'providerOrgId', e.provider_org_id,
+      'providerOrgName', o.name, 'providerCode', o.uscc, 'restricted', ${restricted}
+    ) ORDER BY ${order}), '[]')
+     FROM page p
+     JOIN datong.catalog_versions v ON v.entry_id = p.entry_id AND v.version = p.version
+     JOIN datong.catalog_entries e ON e.id = p.entry_id
+     JOIN datong.orgs o ON o.id = e.provider_org_id`;
+}
+
+/** A search without words: the page off the sort's index, filters and visibility in the WHERE. */
+export function buildBrowseSql(actor: Actor, f: SearchFilters, page: PageRequest): SearchSql {
   const vis = visibilityFilter(actor, { alias: 'v', firstParam: 1 });
   const params: unknown[] = [...vis.params];
   const p = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
-
   const where = [vis.sql];
   if (f.status?.length) where.push(`v.status = ANY(${p(f.status)}::text[])`);
   if (f.mine) {
     const org = actor.kind === 'user' || actor.kind === 'app' ? actor.orgId : null;
     where.push(org ? `v.provider_org_id = ${p(org)}::uuid` : 'false');
   }
-
-  // The query: full text over the segmented words, or the name holding the text (a fragment
-  // jieba cuts differently), or a name close to it (a typo), or a resource-code prefix.
-  const q = f.q?.trim() ?? '';
-  const tsq = q ? tsQueryOf(q) : null;
-  const trgm = trigramText(q);
-  const useTrgm = [...trgm].length >= 3;
-  // Each way of matching is its own branch of a UNION ALL, so that each reaches its rows through
-  // its own index alone: OR-ed in one WHERE, PostgreSQL re-tests the whole OR on every row,
-  // which reads (de-TOASTs) the search_doc of every candidate. Each branch has its own rank.
-  const branches: { cond: string; rank: string }[] = [];
-  if (q) {
-    const notBefore: string[] = [];
-    const branch = (cond: string, rank: string[]) => {
-      branches.push({
-        cond: [cond, ...notBefore.map((c) => `NOT (${c})`)].join(' AND '),
-        rank: rank.length ? `(${rank.map((r) => `(${r})::float8`).join(' + ')})` : '0::float8',
-      });
-      notBefore.push(cond);
-    };
-    const t = useTrgm ? p(trgm) : '';
-    const like = useTrgm ? p(`%${likeEscape(trgm)}%`) : '';
-    if (tsq) {
-      const tq = `to_tsquery('simple', ${p(tsq)})`;
-      // Ranked on the name's own small vector: the weighted search_doc lives out of line
-      // (TOAST), and reading it for every match costs ~10 µs a row, which is what the
-      // index avoids. Name hits outrank everything. A name holding the text itself gets what
-      // the trigram branch would give it (0.5 + a word similarity of 1); word_similarity is
-      // not computed for every full-text match (a common word matches half the catalog).
-      branch(`v.search_doc @@ ${tq}`, [
-        `ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', v.name_doc, ${tq}, 1)`,
-        ...(useTrgm ? [`CASE WHEN v.name ILIKE ${like} THEN 1.5 ELSE 0 END`] : []),
-      ]);
-    }
-    if (useTrgm) {
-      branch(`(v.name ILIKE ${like} OR ${t} <% v.name)`, [
-        `CASE WHEN v.name ILIKE ${like} THEN 0.5 ELSE 0 END`,
-        `word_similarity(${t}, v.name)`,
-      ]);
-    }
-    if (CODE_LIKE.test(q)) {
-      branch(
-        `v.entry_id IN (SELECT id FROM datong.catalog_entries WHERE code LIKE ${p(`${likeEscape(q)}%`)})`,
-        [],
-      );
-    }
-    if (!branches.length) branches.push({ cond: 'false', rank: '0::float8' });
-  }
-  const hasWords = branches.length > 0;
-
-  // The facet filters, over base's columns (with words) or the table's (without).
-  const col = (name: string) => (hasWords ? name : `v.${name}`);
-  const filters: string[] = [];
   for (const [facet, [name, type]] of Object.entries(SCALAR) as [Facet, [string, string]][]) {
     const values = f[facet as keyof SearchFilters] as unknown[] | undefined;
-    if (values?.length) filters.push(`${col(name)} = ANY(${p(values)}::${type}[])`);
+    if (values?.length) where.push(`v.${name} = ANY(${p(values)}::${type}[])`);
   }
   for (const [facet, name] of Object.entries(ARRAY) as ['format' | 'tag', string][]) {
     const values = f[facet];
-    if (values?.length) filters.push(`${col(name)} && ${p(values)}::text[]`);
+    if (values?.length) where.push(`v.${name} && ${p(values)}::text[]`);
   }
-
   // Without words there is nothing to rank: relevance falls back to the newest first.
-  const ranked = !!tsq || useTrgm;
-  const sort: SearchSort =
-    page.sort === 'relevance' && !ranked ? 'updated' : (page.sort ?? (ranked ? 'relevance' : 'updated'));
+  const sort: SearchSort = page.sort === 'name' ? 'name' : 'updated';
   const { order, seek } = ordering(sort, page.after, p);
-  const limitP = p(page.limit + 1);
-  const pageWhere = [...filters, ...(seek ? [seek] : [])];
-
-  // With words, the matching visible rows go once into `base`: the page is read from it, and its
-  // doc ids go back to the facet index, which counts the total and the facets in memory.
-  // Without words, the page is read straight off the sort's index and the index counts every row.
-  const pageCte = hasWords
-    ? `base AS MATERIALIZED (${branches
-        .map(
-          (b) => `
-  SELECT v.doc_id, v.entry_id, v.version, v.provider_org_id, v.category, v.share_type, v.open_type, v.grade,
-         v.update_cycle, v.formats, v.tags, v.name, v.updated_at, ${b.rank} AS rank
-    FROM datong.catalog_versions v
-   WHERE ${[...where, b.cond].join('\n     AND ')}`,
-        )
-        .join('\n  UNION ALL')}
-), page AS (
-  SELECT entry_id, version, rank, name, updated_at FROM base
-   WHERE ${pageWhere.join(' AND ') || 'true'}
-   ORDER BY ${order} LIMIT ${limitP}
-)`
-    : `page AS (
+  if (seek) where.push(seek);
+  const text = `
+WITH page AS (
   SELECT v.entry_id, v.version, 0::float8 AS rank, v.name, v.updated_at
     FROM datong.catalog_versions v
-   WHERE ${[...where, ...pageWhere].join('\n     AND ')}
-   ORDER BY ${order} LIMIT ${limitP}
-)`;
+   WHERE ${where.join('\n     AND ')}
+   ORDER BY ${order} LIMIT ${p(page.limit + 1)}
+)
+SELECT (SELECT ${itemsSql(vis.restricted, order.replace(/\b(rank|name|updated_at|entry_id)\b/g, 'p.$1'))}) AS items`;
+  return { text, params, sort };
+}
 
-  const text = `
-WITH ${pageCte}
-SELECT
-  (SELECT coalesce(json_agg(json_build_object(
-      'entryId', p.entry_id, 'version', p.version, 'rank', p.rank, 'sortName', p.name,
-      'sortAt', p.updated_at, 'content', v.content, 'status', v.status, 'reviewComment', v.review_comment,
-      'statusReason', v.status_reason, 'createdAt', v.created_at, 'updatedAt', v.updated_at,
-      'submittedAt', v.submitted_at, 'publishedAt', v.published_at, 'code', e.code,
-      'publishedVersion', e.published_version, 'workingVersion', e.working_version,
-      'entryCreatedAt', e.created_at, 'entryUpdatedAt', e.updated_at, 'providerOrgId', e.provider_org_id,
-      'providerOrgName', o.name, 'providerCode', o.uscc, 'restricted', ${vis.restricted}
-    ) ORDER BY ${order.replace(/\b(rank|name|updated_at|entry_id)\b/g, 'p.$1')}), '[]')
-     FROM page p
-     JOIN datong.catalog_versions v ON v.entry_id = p.entry_id AND v.version = p.version
-     JOIN datong.catalog_entries e ON e.id = p.entry_id
-     JOIN datong.orgs o ON o.id = e.provider_org_id) AS items,
-  ${hasWords ? `(SELECT coalesce(string_agg(int4send(doc_id), ''::bytea), ''::bytea) FROM base)` : 'NULL::bytea'} AS matches`;
-  return { text, params, fullText: ranked, sort, hasWords };
+/** The rows of a page the search index chose, in its order, with its ranks. */
+export function pageRowsSql(
+  actor: Actor,
+  rows: readonly { entryId: string; version: number; rank: number }[],
+): { text: string; params: unknown[] } {
+  const vis = visibilityFilter(actor, { alias: 'v', firstParam: 1 });
+  const n = vis.params.length;
+  return {
+    text: `
+WITH page AS (
+  SELECT * FROM unnest($${n + 1}::uuid[], $${n + 2}::int[], $${n + 3}::float8[]) WITH ORDINALITY
+    AS p(entry_id, version, rank, ord)
+)
+SELECT (SELECT ${itemsSql(vis.restricted, 'p.ord')}) AS items`,
+    params: [...vis.params, rows.map((r) => r.entryId), rows.map((r) => r.version), rows.map((r) => r.rank)],
+  };
+}
+
+/**
+ * By pg_trgm on the name's trigram index: the names holding the text (sim null) and the names
+ * close to it without holding it (a typo, with its word similarity; only when `fuzzy`); run with
+ * pg_trgm.word_similarity_threshold = WORD_SIMILARITY.
+ */
+export function typoSql(text: string, fuzzy = true): { text: string; params: unknown[] } {
+  return {
+    text: `SELECT doc_id, CASE WHEN name ILIKE $2 THEN NULL ELSE word_similarity($1, name) END AS sim
+             FROM datong.catalog_versions
+            WHERE name ILIKE $2${fuzzy ? ' OR $1 <% name' : ''}`,
+    params: [text, `%${likeEscape(text)}%`],
+  };
 }
 
 function ordering(

@@ -12,8 +12,18 @@ import {
   UpdateCycleSchema,
 } from './schemas.js';
 import type { Content } from './store.js';
-import { buildSearchSql, WORD_SIMILARITY, type Keyset, type SearchSort } from './search-sql.js';
-import { facetIndexOf, type FacetName } from './facet-index.js';
+import {
+  buildBrowseSql,
+  CODE_LIKE,
+  pageRowsSql,
+  typoSql,
+  WORD_SIMILARITY,
+  type Keyset,
+  type SearchSort,
+} from './search-sql.js';
+import { facetIndexOf, type FacetCounts, type FacetIndex, type FacetName } from './facet-index.js';
+import { trigramText, tsQueryOf } from './search-text.js';
+import { parseTsQuery } from './tsquery.js';
 import { viewerOf } from './visibility.js';
 
 /**
@@ -135,11 +145,118 @@ const TOP_TAGS = 20;
 const byCount = (a: FacetBucket, b: FacetBucket) => b.count - a.count || a.value.localeCompare(b.value);
 const date = (s: string | null) => (s === null ? null : new Date(s));
 
-/** The big-endian int4 doc ids of `string_agg(int4send(doc_id), '')`. */
-function docIds(bytes: Buffer): Int32Array {
-  const out = new Int32Array(bytes.length >>> 2);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt32BE(i * 4);
-  return out;
+/** Microseconds since the epoch of PostgreSQL's JSON timestamptz text (or an ISO string). */
+export function microsOf(at: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?(Z|[+-]\d\d(?::?\d\d)?)$/.exec(at);
+  if (!m) return Date.parse(at) * 1000;
+  const zone = m[3] === 'Z' || m[3]!.length > 3 ? m[3]! : `${m[3]}:00`;
+  return Date.parse(`${m[1]}${zone}`) * 1000 + Number((m[2] ?? '').padEnd(6, '0'));
+}
+
+/** An ISO 8601 UTC string with PostgreSQL's microsecond precision. */
+function isoOfMicros(us: number): string {
+  const seconds = Math.floor(us / 1e6);
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${String(us - seconds * 1e6).padStart(6, '0')}Z`;
+}
+
+const collator = new Intl.Collator('zh');
+
+interface Pick {
+  docId: number;
+  rank: number;
+}
+
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The page of a search with words, chosen in memory: the `limit` best of `picks` after `after`,
+ * in the order of `sort` (relevance: rank, then entry id; updated: newest first; name: pinyin).
+ */
+function choosePage(
+  index: FacetIndex,
+  picks: Pick[],
+  sort: SearchSort,
+  after: Keyset | undefined,
+  limit: number,
+): Pick[] {
+  const id = (p: Pick) => index.entryIdOf(p.docId);
+  const at = (p: Pick) => index.updatedUsOf(p.docId);
+  const name = (p: Pick) => index.nameOf(p.docId);
+  // Negative: a comes first.
+  const compare = (a: Pick, b: Pick): number => {
+    if (sort === 'relevance') return b.rank - a.rank || byId(id(a), id(b));
+    if (sort === 'updated') return at(b) - at(a) || byId(id(b), id(a));
+    return collator.compare(name(a), name(b)) || byId(id(a), id(b));
+  };
+  let afterCursor: ((p: Pick) => boolean) | undefined;
+  if (after?.sort === 'relevance') {
+    const { rank, id: last } = after;
+    afterCursor = (p) => p.rank < rank || (p.rank === rank && id(p) > last);
+  } else if (after?.sort === 'updated') {
+    const us = microsOf(after.at);
+    const { id: last } = after;
+    afterCursor = (p) => at(p) < us || (at(p) === us && id(p) < last);
+  } else if (after?.sort === 'name') {
+    const { name: lastName, id: last } = after;
+    afterCursor = (p) => {
+      const c = collator.compare(name(p), lastName);
+      return c > 0 || (c === 0 && id(p) > last);
+    };
+  }
+  // The best `limit`, kept sorted; most candidates are compared once, with the worst kept.
+  const best: Pick[] = [];
+  for (const p of picks) {
+    if (afterCursor && !afterCursor(p)) continue;
+    if (best.length === limit && compare(p, best[limit - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(best[mid]!, p) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, p);
+    if (best.length > limit) best.pop();
+  }
+  return best;
+}
+
+/**
+ * The tsquery as PostgreSQL normalises it; and, by pg_trgm, the names holding the text and the
+ * names close to it (typos).
+ */
+async function askPostgres(
+  pool: Pool,
+  tsq: string | null,
+  trgm: string | null,
+  fuzzy: boolean,
+): Promise<{ tsqText: string | null; holds: Set<number>; typos: Map<number, number> }> {
+  const client = await pool.connect();
+  try {
+    let tsqText: string | null = null;
+    const typos = new Map<number, number>();
+    const holds = new Set<number>();
+    if (tsq) {
+      const r = await client.query<{ t: string }>(`SELECT to_tsquery('simple', $1)::text AS t`, [tsq]);
+      tsqText = r.rows[0]?.t ?? null;
+    }
+    if (trgm) {
+      await client.query(`BEGIN READ ONLY; SET LOCAL pg_trgm.word_similarity_threshold = ${WORD_SIMILARITY}`);
+      try {
+        const sql = typoSql(trgm, fuzzy);
+        const r = await client.query<{ doc_id: number; sim: number | null }>(sql.text, sql.params);
+        for (const row of r.rows) {
+          if (row.sim === null) holds.add(row.doc_id);
+          else typos.set(row.doc_id, row.sim);
+        }
+      } finally {
+        await client.query('COMMIT');
+      }
+    }
+    return { tsqText, holds, typos };
+  } finally {
+    client.release();
+  }
 }
 
 /** What one caller sees for one search. */
@@ -149,68 +266,81 @@ export async function searchEntries(
   input: SearchInput,
 ): Promise<SearchResult> {
   const limit = input.limit ?? 20;
-  const probe = buildSearchSql(ctx.actor, input, { sort: input.sort, limit });
-  const after = input.cursor ? decodeCursor(input.cursor, probe.sort) : undefined;
-  const sql = after ? buildSearchSql(ctx.actor, input, { sort: input.sort, limit, after }) : probe;
-
-  // The facet index reads what was written since its last read before the page is read, so the
-  // counts are never older than the page.
-  const [index, viewer] = await Promise.all([facetIndexOf(pool), viewerOf(pool, ctx.actor)]);
-  const client = await pool.connect();
-  let row: { items: ItemRow[]; matches: Buffer | null };
-  try {
-    // Settings for this statement only: with words, the rows must be reached through the GIN
-    // indexes — a sequential scan would read every out-of-line search_doc to test it; base is
-    // kept in memory; and the fuzzy-name threshold.
-    await client.query(
-      `BEGIN READ ONLY; SET LOCAL work_mem = '32MB'; SET LOCAL pg_trgm.word_similarity_threshold = ${WORD_SIMILARITY};` +
-        (sql.fullText ? ' SET LOCAL enable_seqscan = off;' : ''),
-    );
-    const res = await client.query<typeof row>(sql.text, sql.params);
-    await client.query('COMMIT');
-    row = res.rows[0]!;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  } finally {
-    client.release();
-  }
-
-  const items = row.items.slice(0, limit);
-  const last = items[items.length - 1];
-  let nextCursor: string | null = null;
-  if (row.items.length > limit && last) {
-    const id = last.entryId;
-    nextCursor = encodeCursor(
-      sql.sort === 'relevance'
-        ? { sort: 'relevance', rank: last.rank, id }
-        : sql.sort === 'updated'
-          ? { sort: 'updated', at: last.sortAt, id }
-          : { sort: 'name', name: last.sortName, id },
-    );
-  }
-
+  const q = input.q?.trim() ?? '';
+  const tsq = q ? tsQueryOf(q) : null;
+  const trgm = trigramText(q);
+  const useTrgm = [...trgm].length >= 3;
+  const codePrefix = q && CODE_LIKE.test(q) ? q : null;
+  const ranked = !!tsq || useTrgm;
+  const sort: SearchSort =
+    input.sort === 'relevance' && !ranked ? 'updated' : (input.sort ?? (ranked ? 'relevance' : 'updated'));
+  const after = input.cursor ? decodeCursor(input.cursor, sort) : undefined;
   const mineOrgId = input.mine
     ? ctx.actor.kind === 'user' || ctx.actor.kind === 'app'
       ? ctx.actor.orgId
       : null
     : undefined;
-  const { total, counts } = index.count({
-    viewer,
-    matches: sql.hasWords ? docIds(row.matches ?? Buffer.alloc(0)) : null,
-    status: input.status,
-    mineOrgId,
-    filters: {
-      provider: input.provider,
-      category: input.category,
-      shareType: input.shareType,
-      openType: input.openType,
-      grade: input.grade?.map(String),
-      updateCycle: input.updateCycle,
-      format: input.format,
-      tag: input.tag,
-    },
-  });
+  const filters = {
+    provider: input.provider,
+    category: input.category,
+    shareType: input.shareType,
+    openType: input.openType,
+    grade: input.grade?.map(String),
+    updateCycle: input.updateCycle,
+    format: input.format,
+    tag: input.tag,
+  };
+
+  // The index reads what was written since its last read before anything is counted or read.
+  const [index, viewer] = await Promise.all([facetIndexOf(pool), viewerOf(pool, ctx.actor)]);
+  const scope = { viewer, status: input.status, mineOrgId };
+
+  let items: ItemRow[];
+  let hasMore: boolean;
+  let counted: FacetCounts;
+  if (q) {
+    // Words: matched, ranked, counted and paged in memory; PostgreSQL reads the page's rows.
+    // Typos are looked for in a single run of text: for several words, trigram similarity
+    // over every name sharing a trigram costs more than it finds.
+    const { tsqText, holds, typos } = await askPostgres(pool, tsq, useTrgm ? trgm : null, !/\s/.test(trgm));
+    const node = tsqText ? parseTsQuery(tsqText) : null;
+    const found = index.findText({
+      scope,
+      text: node ? index.matchText(node) : null,
+      holds,
+      typos,
+      codePrefix,
+    });
+    counted = index.count({ matches: found.docIds, scope, filters });
+    const picks = counted.passing.map((i) => ({ docId: found.docIds[i]!, rank: found.rank[i]! }));
+    const page = choosePage(index, picks, sort, after, limit + 1);
+    const sql = pageRowsSql(
+      ctx.actor,
+      page.map((p) => ({ ...index.key(p.docId), rank: p.rank })),
+    );
+    items = (await pool.query<{ items: ItemRow[] }>(sql.text, sql.params)).rows[0]!.items;
+    hasMore = page.length > limit;
+  } else {
+    const sql = buildBrowseSql(ctx.actor, input, { sort, limit, after });
+    items = (await pool.query<{ items: ItemRow[] }>(sql.text, sql.params)).rows[0]!.items;
+    hasMore = items.length > limit;
+    counted = index.count({ matches: null, scope, filters });
+  }
+  items = items.slice(0, limit);
+
+  const last = items[items.length - 1];
+  let nextCursor: string | null = null;
+  if (hasMore && last) {
+    const id = last.entryId;
+    nextCursor = encodeCursor(
+      sort === 'relevance'
+        ? { sort: 'relevance', rank: last.rank, id }
+        : sort === 'updated'
+          ? { sort: 'updated', at: isoOfMicros(microsOf(last.sortAt)), id }
+          : { sort: 'name', name: last.sortName, id },
+    );
+  }
+  const { total, counts } = counted;
   const names = await providerNames(pool, [...counts.provider.keys()]);
   const bucketsOf = (facet: FacetName): FacetBucket[] =>
     [...counts[facet]]

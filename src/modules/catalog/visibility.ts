@@ -79,20 +79,6 @@ export function pastVersionVisible(viewer: Viewer, entry: EntryRow, version: Ver
   return viewer.audience === 'department' || version.content.openType !== 'none';
 }
 
-/**
- * The visibility rule for one version row, as `visibilityFilter` states it in SQL: the search's
- * in-memory facet index counts with this one, and the search tests hold the two to the same counts.
- */
-export function seesVersion(
-  viewer: Viewer,
-  row: { status: string; latest: boolean; providerOrgId: string; openType: string },
-): boolean {
-  if (viewer.reviewer) return row.latest;
-  if (viewer.audience === 'public') return row.status === 'published' && row.openType !== 'none';
-  if (maintains(viewer, row.providerOrgId)) return row.latest;
-  return (DEPARTMENT_STATUSES as readonly string[]).includes(row.status);
-}
-
 export interface VisibilitySql {
   /** A boolean SQL condition over the versions alias: the rows the caller sees, one per entry. */
   sql: string;
