@@ -5,6 +5,8 @@ import { WORD_SIMILARITY } from '../../src/modules/catalog/search-sql.js';
 import { segment, tsQueryOf } from '../../src/modules/catalog/search.js';
 import type { EntryInput, FieldInput } from '../../src/modules/catalog/index.js';
 import type { Role } from '../../src/platform/policy/permissions.js';
+import { readSheet } from '../../src/modules/catalog/import-read.js';
+import { parseSheet } from '../../src/modules/catalog/import-parse.js';
 
 /**
  * GET /api/catalog/entries (docs/CATALOG.md "Search", src/modules/catalog/search*.ts): Chinese
@@ -653,6 +655,28 @@ describe('visibility', () => {
     expect(found(await search({ status: 'submitted' }, who.reviewer))).toEqual(['submitted']);
     // The sysadmin has no organisation of its own here: mine is its (empty) organisation's.
     expect((await search({ mine: true }, who.reviewer)).total).toBe(0);
+  });
+});
+
+describe('export', () => {
+  it('exports exactly the entries the search finds for the same words and caller', async () => {
+    for (const [q, by] of [
+      ['法定代表', who.department],
+      ['代表人', anonymous],
+      ['登记', who.reviewer],
+    ] as const) {
+      const res = await t.app.inject({
+        url: `/api/catalog/export.xlsx?q=${encodeURIComponent(q)}`,
+        headers: by.headers,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const exported = parseSheet(await readSheet(res.rawPayload, 'export.xlsx')).entries.map(
+        (e) => e.input.name,
+      );
+      const searched = (await search({ q, limit: 100 }, by)).items.map((i) => i.name);
+      expect(exported.length, q).toBeGreaterThan(0);
+      expect(exported.sort(), q).toEqual(searched.sort());
+    }
   });
 });
 

@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { Queryable } from '../../platform/db/pool.js';
+import type { Pool, Queryable } from '../../platform/db/pool.js';
 import type { Actor } from '../../platform/policy/permissions.js';
 import type { Entry, EntryInput, FieldInput } from './schemas.js';
 import type { Content } from './store.js';
 import { visibilityFilter } from './visibility.js';
+import { versionsMatching } from './search.js';
 import {
   CATEGORY,
   COLUMNS,
@@ -267,10 +268,11 @@ const BATCH = 500;
  * (不予共享, another department) is exported without its fields, as the API shows it.
  */
 export async function* visibleEntries(
-  q: Queryable,
+  pool: Pool,
   actor: Actor,
   filters: ExportFilters,
 ): AsyncGenerator<ExportEntry> {
+  const q: Queryable = pool;
   const vis = visibilityFilter(actor, { alias: 'v', firstParam: 1 });
   const params: unknown[] = [...vis.params];
   const where: string[] = [vis.sql];
@@ -278,8 +280,18 @@ export async function* visibleEntries(
     params.push(value);
     where.push(sql(`$${params.length}`));
   };
-  if (filters.q?.trim())
-    add((p) => `(v.name ILIKE ${p} OR v.summary ILIKE ${p})`, `%${likeEscape(filters.q.trim())}%`);
+  if (filters.q?.trim()) {
+    // The search's own word matching, so that the export holds exactly what the search found.
+    const found = await versionsMatching(actor, pool, {
+      q: filters.q,
+      status: filters.status,
+      mine: filters.mine,
+    });
+    params.push(found.entryIds, found.versions);
+    where.push(
+      `(v.entry_id, v.version) IN (SELECT * FROM unnest($${params.length - 1}::uuid[], $${params.length}::int[]))`,
+    );
+  }
   if (filters.provider?.length) add((p) => `v.provider_org_id = ANY(${p}::uuid[])`, filters.provider);
   if (filters.category?.length) add((p) => `v.category = ANY(${p}::text[])`, filters.category);
   if (filters.shareType?.length) add((p) => `v.share_type = ANY(${p}::text[])`, filters.shareType);
@@ -325,5 +337,3 @@ export async function* visibleEntries(
     params[params.length - 2] = last.code;
   }
 }
-
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

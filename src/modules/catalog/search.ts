@@ -21,7 +21,13 @@ import {
   type Keyset,
   type SearchSort,
 } from './search-sql.js';
-import { facetIndexOf, type FacetCounts, type FacetIndex, type FacetName } from './facet-index.js';
+import {
+  facetIndexOf,
+  type FacetCounts,
+  type FacetIndex,
+  type FacetName,
+  type Scope,
+} from './facet-index.js';
 import { trigramText, tsQueryOf } from './search-text.js';
 import { parseTsQuery } from './tsquery.js';
 import { viewerOf } from './visibility.js';
@@ -259,6 +265,52 @@ async function askPostgres(
   }
 }
 
+/**
+ * The visible versions the words of `q` find, with their rank: the full text over the index's
+ * postings, names holding the text or close to it (pg_trgm), and resource-code prefixes.
+ */
+async function findWords(
+  pool: Pool,
+  index: FacetIndex,
+  scope: Scope,
+  q: string,
+): Promise<{ docIds: Int32Array; rank: Float64Array }> {
+  const tsq = tsQueryOf(q);
+  const trgm = trigramText(q);
+  const useTrgm = [...trgm].length >= 3;
+  // Typos are looked for in a single run of text: for several words, trigram similarity over
+  // every name sharing a trigram costs more than it finds.
+  const { tsqText, holds, typos } = await askPostgres(pool, tsq, useTrgm ? trgm : null, !/\s/.test(trgm));
+  const node = tsqText ? parseTsQuery(tsqText) : null;
+  return index.findText({
+    scope,
+    text: node ? index.matchText(node) : null,
+    holds,
+    typos,
+    codePrefix: CODE_LIKE.test(q) ? q : null,
+  });
+}
+
+/**
+ * Every version a search's words find for this caller (no page, no facet filter): what the
+ * XLSX export restricts itself to, so that it exports exactly what the search shows.
+ */
+export async function versionsMatching(
+  actor: Actor,
+  pool: Pool,
+  input: { q: string; status?: readonly string[] | undefined; mine?: boolean | undefined },
+): Promise<{ entryIds: string[]; versions: number[] }> {
+  const [index, viewer] = await Promise.all([facetIndexOf(pool), viewerOf(pool, actor)]);
+  const mineOrgId = input.mine
+    ? actor.kind === 'user' || actor.kind === 'app'
+      ? actor.orgId
+      : null
+    : undefined;
+  const found = await findWords(pool, index, { viewer, status: input.status, mineOrgId }, input.q.trim());
+  const keys = Array.from(found.docIds, (doc) => index.key(doc));
+  return { entryIds: keys.map((k) => k.entryId), versions: keys.map((k) => k.version) };
+}
+
 /** What one caller sees for one search. */
 export async function searchEntries(
   ctx: { actor: Actor },
@@ -267,11 +319,7 @@ export async function searchEntries(
 ): Promise<SearchResult> {
   const limit = input.limit ?? 20;
   const q = input.q?.trim() ?? '';
-  const tsq = q ? tsQueryOf(q) : null;
-  const trgm = trigramText(q);
-  const useTrgm = [...trgm].length >= 3;
-  const codePrefix = q && CODE_LIKE.test(q) ? q : null;
-  const ranked = !!tsq || useTrgm;
+  const ranked = q !== '' && (!!tsQueryOf(q) || [...trigramText(q)].length >= 3);
   const sort: SearchSort =
     input.sort === 'relevance' && !ranked ? 'updated' : (input.sort ?? (ranked ? 'relevance' : 'updated'));
   const after = input.cursor ? decodeCursor(input.cursor, sort) : undefined;
@@ -300,17 +348,7 @@ export async function searchEntries(
   let counted: FacetCounts;
   if (q) {
     // Words: matched, ranked, counted and paged in memory; PostgreSQL reads the page's rows.
-    // Typos are looked for in a single run of text: for several words, trigram similarity
-    // over every name sharing a trigram costs more than it finds.
-    const { tsqText, holds, typos } = await askPostgres(pool, tsq, useTrgm ? trgm : null, !/\s/.test(trgm));
-    const node = tsqText ? parseTsQuery(tsqText) : null;
-    const found = index.findText({
-      scope,
-      text: node ? index.matchText(node) : null,
-      holds,
-      typos,
-      codePrefix,
-    });
+    const found = await findWords(pool, index, scope, q);
     counted = index.count({ matches: found.docIds, scope, filters });
     const picks = counted.passing.map((i) => ({ docId: found.docIds[i]!, rank: found.rank[i]! }));
     const page = choosePage(index, picks, sort, after, limit + 1);
