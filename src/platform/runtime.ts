@@ -7,6 +7,7 @@ import { loadNodeIdentity } from './crypto/index.js';
 import { createLedger } from './audit/index.js';
 import type { Services } from './services.js';
 import { ensureBuiltinStandards } from '../modules/standards/index.js';
+import { failInterruptedBatches } from '../modules/ingest/load.js';
 
 export interface Runtime {
   services: Services;
@@ -34,6 +35,8 @@ export async function openRuntime(config: Config, log: Logger = createLogger(con
     const { applied } = await migrate(pool);
     if (applied.length) log.info({ applied }, 'migrations applied');
     await ensureBuiltinStandards(pool);
+    const interrupted = await failInterruptedBatches(pool);
+    if (interrupted) log.warn({ interrupted }, 'load batches interrupted by an earlier crash marked failed');
     const identity = await loadNodeIdentity(config);
     const ledger = createLedger({ pool, identity, log });
     const services: Services = { config, pool, ledger, identity, log };
