@@ -9,6 +9,7 @@ import { tasks } from '../modules/index.js';
 import { serveCommand } from './serve.js';
 import { seedDemo } from './seed.js';
 import { userCreateCommand } from './user.js';
+import { ingestCommand, type IngestOptions } from './ingest.js';
 
 const program = new Command('datong')
   .description('数通 Datong — 一体化政务数据平台 / integrated government data platform')
@@ -89,6 +90,23 @@ program
       await rt.services.ledger.flush();
       process.stdout.write(`demo data: ${orgs} organisations and ${users} users created\n`);
     }),
+  );
+
+program
+  .command('ingest')
+  .description('load a file into a dataset (归集): CSV/TSV, XLSX, JSON or NDJSON, UTF-8 or GBK')
+  .argument('<file>')
+  .requiredOption('--dataset <code>', 'the resource code of a published table-kind catalog entry')
+  .option('--mode <mode>', 'replace | append | upsert | delete', 'replace')
+  .option('--encoding <encoding>', 'utf8 | utf8-bom | gb18030 (default: detected)')
+  .option('--format <format>', 'csv | tsv | xlsx | json | ndjson (default: from the file name)')
+  .option('--sheet <sheet>', 'XLSX sheet, by name or 1-based number (default: the first)')
+  .option('--header-row <n>', 'the row holding the column names (default 1)')
+  .option('--threshold <ratio>', 'rejected / read above which the batch is aborted (default 0.05)')
+  .option('--json', 'print the batch as JSON')
+  .addOption(homeOption())
+  .action((file: string, opts: IngestOptions & { home?: string }) =>
+    withRuntime(opts, (rt) => ingestCommand(rt, file, opts)),
   );
 
 const audit = program.command('audit').description('the audit ledger');

@@ -7,8 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 import { bearerFor, makeOrg, makeUser } from '../support/factories.js';
 import { systemContext } from '../../src/platform/context.js';
-import { idNumberCheckChar, usccWithCheck } from '../../src/platform/validators/index.js';
-import type { EntryInput } from '../../src/modules/catalog/index.js';
 import { openSource, type Format } from '../../src/modules/ingest/read/index.js';
 import {
   failInterruptedBatches,
@@ -17,6 +15,7 @@ import {
   type LoadMode,
 } from '../../src/modules/ingest/load.js';
 import { datasetNameOf } from '../../src/modules/ingest/tables.js';
+import { csv, ENTRY, HEADER, idNo, row, uscc } from './fixtures/registry.js';
 
 /** Loads through the real pipeline: reader → row check → COPY → mode, on a real database. */
 let t: TestApp;
@@ -24,84 +23,6 @@ let steward: Record<string, string>;
 let reviewer: Record<string, string>;
 let entryId: string;
 let view: string;
-
-const uscc = (n: number) => usccWithCheck(`91440101MA${String(n).padStart(7, '0')}`);
-const idNo = (n: number) => {
-  const body = `44010119900101${String(n % 1000).padStart(3, '0')}`;
-  return body + idNumberCheckChar(body);
-};
-
-const ENTRY: EntryInput = {
-  category: 'base',
-  classification: ['1', '09'],
-  name: '企业登记测试表',
-  summary: '归集测试',
-  resourceKind: 'table',
-  formats: ['csv'],
-  updateCycle: 'daily',
-  relatedCodes: [],
-  tags: [],
-  responsible: { person: '林晓', phone: '020-88888888' },
-  shareType: 'conditional',
-  shareCondition: '用于测试',
-  shareMethod: 'api',
-  openType: 'none',
-  openCondition: '含个人信息，不予开放',
-  grade: 2,
-  important: false,
-  core: false,
-  fields: [
-    {
-      name: '统一社会信用代码',
-      code: 'uscc',
-      type: 'string',
-      length: 18,
-      required: true,
-      key: true,
-      validator: { kind: 'uscc' },
-      piiKind: 'none',
-      grade: 1,
-    },
-    {
-      name: '企业名称',
-      code: 'qymc',
-      type: 'string',
-      length: 100,
-      required: true,
-      key: false,
-      piiKind: 'none',
-      grade: 1,
-    },
-    {
-      name: '法定代表人身份证号',
-      code: 'fddbrsfzh',
-      type: 'string',
-      length: 18,
-      required: false,
-      key: false,
-      validator: { kind: 'id_number' },
-      piiKind: 'id_number',
-      grade: 2,
-    },
-    {
-      name: '注册资本',
-      code: 'zczb',
-      type: 'decimal',
-      precision: 18,
-      scale: 2,
-      required: false,
-      key: false,
-      piiKind: 'none',
-      grade: 1,
-    },
-    { name: '成立日期', code: 'clrq', type: 'date', required: false, key: false, piiKind: 'none', grade: 1 },
-  ] as EntryInput['fields'],
-};
-
-const HEADER = '统一社会信用代码,企业名称,法定代表人身份证号,注册资本,成立日期';
-const row = (n: number, name = `测试企业${n}有限公司`) =>
-  `${uscc(n)},${name},${idNo(n)},${n}.50,2020-01-${String((n % 28) + 1).padStart(2, '0')}`;
-const csv = (rows: string[], header = HEADER) => [header, ...rows].join('\r\n') + '\r\n';
 
 async function post(url: string, headers: Record<string, string>, payload?: object) {
   const res = await t.app.inject({ method: 'POST', url, headers, ...(payload ? { payload } : {}) });
