@@ -86,9 +86,11 @@ program
   .addOption(homeOption())
   .action((opts: { home?: string }) =>
     withRuntime(opts, async (rt) => {
-      const { orgs, users } = await seedDemo(rt.services);
+      const { orgs, users, datasets } = await seedDemo(rt.services);
       await rt.services.ledger.flush();
-      process.stdout.write(`demo data: ${orgs} organisations and ${users} users created\n`);
+      process.stdout.write(
+        `demo data: ${orgs} organisations, ${users} users and ${datasets} loaded datasets created\n`,
+      );
     }),
   );
 

@@ -6,6 +6,7 @@ import { systemContext } from '../platform/context.js';
 import { usccWithCheck } from '../platform/validators/index.js';
 import { createOrg, createUser, findOrgByUscc } from '../modules/identity/index.js';
 import { seedCatalogDemo } from '../modules/catalog/demo.js';
+import { seedIngestDemo } from '../modules/ingest/demo.js';
 
 export const DEMO_PASSWORD = 'Datong@2026';
 
@@ -78,7 +79,14 @@ export async function isEmptyNode(pool: Pool): Promise<boolean> {
 }
 
 /** `datong seed --demo`: the 广东省 demo node. Idempotent: what exists is left alone. */
-export async function seedDemo(services: Services): Promise<{ orgs: number; users: number }> {
+/**
+ * The demo node: organisations, users, the catalog and (unless `data: false`) generated data in
+ * the catalog's table entries. Idempotent: what exists already is left alone.
+ */
+export async function seedDemo(
+  services: Services,
+  opts: { data?: boolean } = {},
+): Promise<{ orgs: number; users: number; datasets: number }> {
   const ctx = { ...systemContext('seed:demo'), services };
   let orgs = 0;
   let users = 0;
@@ -123,5 +131,7 @@ export async function seedDemo(services: Services): Promise<{ orgs: number; user
     // The demo catalog (about 30 entries); skipped when the catalog has entries already.
     await seedCatalogDemo(ctx, tx, new Map(DEMO_ORGS.map((o) => [o.name, ids.get(o.key) ?? ''])));
   });
-  return { orgs, users };
+  // Data for the published table entries, loaded like any upload once the catalog has committed.
+  const datasets = opts.data === false ? 0 : (await seedIngestDemo(ctx)).length;
+  return { orgs, users, datasets };
 }
