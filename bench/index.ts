@@ -14,10 +14,12 @@ import { migrate } from '../src/platform/db/migrate.js';
 import type { BenchResult } from './types.js';
 import { benchAudit } from './audit.js';
 import { benchCatalogSearch } from './catalog-search.js';
+import { benchIngest } from './ingest.js';
 
 const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise<BenchResult[]>> = {
   audit: benchAudit,
   'catalog-search': benchCatalogSearch,
+  ingest: benchIngest,
 };
 
 function fmt(n: number): string {
