@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readSheet } from '../../src/modules/catalog/import-read.js';
+import ExcelJS from 'exceljs';
+import { MAX_ROWS, readSheet, type RawSheet } from '../../src/modules/catalog/import-read.js';
 import { parseSheet } from '../../src/modules/catalog/import-parse.js';
 import { looksLikeFormula } from '../../src/modules/catalog/import-cells.js';
-import { entryRows } from '../../src/modules/catalog/export.js';
-import { readFileSync } from 'node:fs';
+import { entryRows, templateXlsx } from '../../src/modules/catalog/export.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import {
   EN_HEADERS,
   HEADERS,
@@ -276,5 +279,177 @@ describe('catalog import: reading and parsing', () => {
     const again = await parse(Buffer.from(csvText([HEADERS, ...rows])));
     expect(again.errors).toEqual([]);
     expect(again.entries[0]?.input).toEqual({ ...input, responsible: { ...input.responsible } });
+  });
+});
+
+/** The same archive with its entries in another order, each stored as it was (without data descriptors). */
+function reorderZip(zip: Buffer, order: (names: string[]) => string[]): Buffer {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const entries = new Map<string, { central: Buffer; data: Buffer }>();
+  for (let i = 0, at = zip.readUInt32LE(eocd + 16); i < zip.readUInt16LE(eocd + 10); i++) {
+    const nameEnd = at + 46 + zip.readUInt16LE(at + 28);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    entries.set(zip.toString('utf8', at + 46, nameEnd), {
+      central: zip.subarray(at, nameEnd),
+      data: zip.subarray(start, start + zip.readUInt32LE(at + 20)),
+    });
+    at = nameEnd + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const name of order([...entries.keys()])) {
+    const { central, data } = entries.get(name)!;
+    const flags = central.readUInt16LE(8) & ~0x8; // sizes in the header, no data descriptor
+    const head = Buffer.alloc(30);
+    head.writeUInt32LE(0x04034b50, 0);
+    central.copy(head, 4, 6, 30); // version needed … name length, as in the central directory
+    head.writeUInt16LE(flags, 6);
+    head.writeUInt16LE(0, 28); // no extra field
+    const record = Buffer.concat([head, central.subarray(46), data]);
+    const copy = Buffer.from(central);
+    copy.writeUInt16LE(flags, 8);
+    copy.writeUInt32LE(0, 30); // no extra field, no comment
+    copy.writeUInt32LE(offset, 42);
+    locals.push(record);
+    centrals.push(copy);
+    offset += record.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(centrals.length, 8);
+  end.writeUInt16LE(centrals.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** An order of an archive's parts: those matching the first pattern first, and so on; no folders. */
+const partsOrder =
+  (...patterns: RegExp[]) =>
+  (names: string[]): string[] => {
+    const rank = (name: string) => patterns.findIndex((pattern) => pattern.test(name)) >>> 0;
+    return names.filter((name) => !name.endsWith('/')).sort((a, b) => rank(a) - rank(b));
+  };
+const WORKBOOK = [/^\[Content_Types\]/, /^_rels\//, /^xl\/workbook\.xml$/, /^xl\/_rels\//];
+/** Excel's order: the workbook first, then the sheets, the shared strings near the end. */
+const excelOrder = partsOrder(
+  ...WORKBOOK,
+  /^xl\/worksheets\//,
+  /^xl\/theme\//,
+  /^xl\/styles/,
+  /^xl\/sharedStrings/,
+);
+/** The shared strings before the sheets: exceljs then reads the sheets straight from the archive. */
+const stringsFirst = partsOrder(...WORKBOOK, /^xl\/sharedStrings/, /^xl\/styles/, /^xl\/worksheets\//);
+
+/** Like the import template: the catalog first, then sheets that document it. */
+async function catalogBook(notes: { sheets: number; rows: number }): Promise<Buffer> {
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet('目录');
+  sheet.addRow(HEADERS);
+  for (const row of enterpriseRows(USCC)) sheet.addRow(cellsOf(row));
+  for (let i = 1; i <= notes.sheets; i++) {
+    const doc = book.addWorksheet(`说明${i}`);
+    for (let r = 1; r <= notes.rows; r++) doc.addRow([`说明 ${i}-${r}`, r]);
+  }
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
+
+/** exceljs's temporary copies of the sheets it could not read yet, in this process. */
+const spooledFiles = () => readdirSync(os.tmpdir()).filter((name) => name.startsWith(`tmp-${process.pid}-`));
+
+/** The temporary files made since `before` and still there. */
+const leftSince = (before: string[]) => spooledFiles().filter((name) => !before.includes(name));
+
+/** Errors nobody handled while `run` ran (and shortly after: a stray file stream fails late). */
+async function unhandledDuring(run: () => Promise<void>): Promise<unknown[]> {
+  const errors: unknown[] = [];
+  const record = (err: unknown) => errors.push(err);
+  process.on('uncaughtException', record);
+  process.on('unhandledRejection', record);
+  try {
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    process.off('uncaughtException', record);
+    process.off('unhandledRejection', record);
+  }
+  return errors;
+}
+
+describe("catalog import: exceljs's streaming reader", () => {
+  const expectedCells = [HEADERS, ...enterpriseRows(USCC).map((row) => cellsOf(row))].map((cells) => {
+    const trimmed = [...cells];
+    while (trimmed.at(-1) === '') trimmed.pop(); // Excel stores no trailing blank cells
+    return trimmed;
+  });
+  const texts = (sheet: RawSheet) => sheet.rows.map((row) => row.cells.map((cell) => cell.text));
+
+  it('reads every part of a workbook of several sheets, every time (exceljs#3064)', async () => {
+    const written = await catalogBook({ sheets: 5, rows: 1 });
+    const books = { 'as exceljs writes it': written, 'as Excel orders it': reorderZip(written, excelOrder) };
+    const outcomes: Record<string, { read: number; notXlsx: number; textLost: number }> = {};
+    for (const [name, data] of Object.entries(books)) {
+      const outcome = { read: 0, notXlsx: 0, textLost: 0 };
+      for (let round = 0; round < 50; round++) {
+        const sheet = await readSheet(data, 'catalog.xlsx');
+        outcome.read++;
+        if (sheet.issues.some((issue) => issue.key === 'file_not_xlsx')) outcome.notXlsx++;
+        else if (!isDeepStrictEqual(texts(sheet), expectedCells)) outcome.textLost++;
+      }
+      outcomes[name] = outcome;
+    }
+    expect(outcomes).toEqual({
+      'as exceljs writes it': { read: 50, notXlsx: 0, textLost: 0 },
+      'as Excel orders it': { read: 50, notXlsx: 0, textLost: 0 },
+    });
+    const { entries, errors } = parseSheet(await readSheet(books['as Excel orders it'], 'c.xlsx'));
+    expect(errors).toEqual([]);
+    expect(entries.map((e) => e.input.name)).toEqual(['企业登记基本信息']);
+  });
+
+  it('stops after the first sheet, leaving no temporary file and no unhandled error', async () => {
+    const before = spooledFiles();
+    const written = await catalogBook({ sheets: 3, rows: 2000 });
+    const books = [
+      await templateXlsx(USCC),
+      written,
+      reorderZip(written, excelOrder),
+      reorderZip(written, stringsFirst),
+    ];
+    let readWell = 0;
+    const errors = await unhandledDuring(async () => {
+      for (let round = 0; round < 5; round++) {
+        for (const data of books) {
+          const sheet = await readSheet(data, 'catalog.xlsx');
+          if (texts(sheet)[1]?.[2] === '企业登记基本信息' && parseSheet(sheet).entries.length === 1)
+            readWell++;
+        }
+      }
+    });
+    expect(errors).toEqual([]);
+    expect(readWell).toBe(20);
+    await expect.poll(() => leftSince(before)).toEqual([]);
+  });
+
+  it('stops reading a sheet of too many rows, leaving no temporary file behind', async () => {
+    const before = spooledFiles();
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet('目录');
+    for (let r = 0; r <= MAX_ROWS + 10; r++) sheet.addRow([`第${r}行`]);
+    book.addWorksheet('说明').addRow(['说明']);
+    const data = Buffer.from(await book.xlsx.writeBuffer());
+    const errors = await unhandledDuring(async () => {
+      const read = await readSheet(data, 'catalog.xlsx');
+      expect(read.rows).toHaveLength(MAX_ROWS);
+      expect(read.issues).toEqual([
+        { row: MAX_ROWS + 1, key: 'file_too_many_rows', params: { max: MAX_ROWS } },
+      ]);
+      await expect.poll(() => leftSince(before)).toEqual([]);
+    });
+    expect(errors).toEqual([]);
   });
 });

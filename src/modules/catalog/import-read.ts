@@ -1,14 +1,15 @@
 import { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import ExcelJS from 'exceljs';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { streamWorkbook } from '../ingest/read/exceljs-fixes.js';
 import type { ImportMessageKey } from './import-messages.js';
 
 /**
  * Reading an uploaded sheet into raw rows of text. Nothing here knows the catalog: it turns
  * .xlsx (streamed, first worksheet) or .csv (UTF-8 with or without BOM, else GB18030 ⊇ GBK) into
- * cells, and marks what must never be taken at face value (formulas, Excel error values).
+ * cells, and marks what must never be taken at face value (formulas, Excel error values). The
+ * .xlsx reader is ingest's exceljs reader with its work-arounds (ingest/read/exceljs-fixes.ts).
  */
 
 export interface RawCell {
@@ -83,18 +84,12 @@ function isBlankText(data: Buffer): boolean {
 
 async function readXlsx(data: Buffer): Promise<RawSheet> {
   const sheet: RawSheet = { kind: 'xlsx', encoding: null, rows: [], issues: [] };
-  const input = Readable.from([data]);
+  const book = streamWorkbook(Readable.from([data]));
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-      worksheets: 'emit',
-      sharedStrings: 'cache',
-      // Styles tell dates from plain numbers.
-      styles: 'cache',
-      hyperlinks: 'ignore',
-      entries: 'ignore',
-    });
-    for await (const worksheet of reader) {
-      for await (const row of worksheet) {
+    // Only the first worksheet is the catalog; the template's second sheet documents the values.
+    const worksheet = await book.nextSheet();
+    if (worksheet) {
+      for await (const row of book.rows(worksheet)) {
         if (sheet.rows.length >= MAX_ROWS) {
           sheet.issues.push({ row: row.number, key: 'file_too_many_rows', params: { max: MAX_ROWS } });
           break;
@@ -105,13 +100,12 @@ async function readXlsx(data: Buffer): Promise<RawSheet> {
           sheet.rows.push({ row: row.number, cells });
         }
       }
-      // Only the first worksheet is the catalog; the template's second sheet documents the values.
-      break;
     }
   } catch {
     return { kind: 'xlsx', encoding: null, rows: [], issues: [{ row: 0, key: 'file_not_xlsx' }] };
   } finally {
-    input.destroy();
+    // Also removes exceljs's temporary copies of the sheets (the ones not read included).
+    await book.close();
   }
   if (!sheet.rows.length && !sheet.issues.length) sheet.issues.push({ row: 0, key: 'file_empty' });
   return sheet;

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import {
   cellText,
   emptyInput,
@@ -13,11 +13,13 @@ import {
   type RecordSource,
   type SourceRecord,
 } from './encoding.js';
+import { streamWorkbook, type WorkbookReader, type WorksheetReader } from './exceljs-fixes.js';
 
 /**
- * XLSX through exceljs's streaming WorkbookReader: rows arrive one at a time, with their sheet
- * row numbers. (exceljs spools a worksheet that precedes the shared strings in the archive to a
- * temporary file, not to memory; the shared strings themselves are cached, as Excel requires.)
+ * XLSX through exceljs's streaming WorkbookReader (made safe in ./exceljs-fixes.ts): rows arrive
+ * one at a time, with their sheet row numbers. (exceljs spools a worksheet that precedes the shared
+ * strings in the archive to a temporary file, not to memory; the shared strings themselves are
+ * cached, as Excel requires.)
  */
 
 export interface XlsxOptions {
@@ -31,38 +33,19 @@ interface SheetEntry {
   id: number;
 }
 
-type WorkbookReader = InstanceType<typeof ExcelJS.stream.xlsx.WorkbookReader>;
-/** exceljs's WorksheetReader, with the two members its typings leave out. */
-type WorksheetReader = AsyncIterable<ExcelJS.Row> & {
-  name?: string;
-  /** The sheet's XML: an archive entry's iterator, or a file stream when exceljs spooled the sheet. */
-  iterator?: unknown;
-};
-
 export async function openXlsx(source: ByteSource, options: XlsxOptions): Promise<RecordSource> {
   if (isEmpty(source)) throw emptyInput();
   if (isLegacyXls(source)) throw legacyXls();
   if (!isZip(source)) throw notXlsx();
 
-  const input = Readable.from(source.bytes(), { objectMode: false });
-  holdZipEnd(input);
-  const reader: WorkbookReader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    // Styles tell a date from a plain number.
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  const sheets = reader[Symbol.asyncIterator]();
-  let current: WorksheetReader | null = null;
+  const book = streamWorkbook(Readable.from(source.bytes(), { objectMode: false }));
+  const { reader } = book;
   let rows: AsyncIterator<ExcelJS.Row> | null = null;
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    void settle(sheets, current, rows);
-    input.destroy();
+    void book.close();
     void source.close();
   };
   const warnings = new WarningList();
@@ -71,19 +54,16 @@ export async function openXlsx(source: ByteSource, options: XlsxOptions): Promis
   const seen: string[] = [];
   try {
     for (;;) {
-      const next = await sheets.next();
-      if (next.done) break;
-      const worksheet = next.value as unknown as WorksheetReader;
+      // A sheet not chosen is skipped by the next call.
+      const worksheet = await book.nextSheet();
+      if (!worksheet) break;
       position++;
       const entry = sheetEntry(reader, worksheet, position);
       seen.push(entry.name);
       if (chosen(options.sheet, entry)) {
-        current = worksheet;
-        rows = worksheet[Symbol.asyncIterator]();
+        rows = book.rows(worksheet);
         break;
       }
-      // Not read: exceljs drains a sheet's archive entry itself, but not a spooled copy.
-      discard(worksheet);
     }
   } catch (err) {
     close();
@@ -166,74 +146,6 @@ export async function openXlsx(source: ByteSource, options: XlsxOptions): Promis
   }
 
   return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list };
-}
-
-/**
- * The file stream of a sheet exceljs spooled to a temporary file because the sheet came before the
- * shared strings in the archive (Excel's own order); such sheets are handed out after the whole
- * archive has been read.
- */
-function spooled(worksheet: WorksheetReader | null): Readable | null {
-  return worksheet?.iterator instanceof Readable ? worksheet.iterator : null;
-}
-
-/**
- * A spooled sheet that is not read: exceljs removes its temporary file as soon as it moves on, and
- * a file stream it opened but nobody reads would then fail to open, as an unhandled error.
- */
-function discard(worksheet: WorksheetReader): void {
-  const stream = spooled(worksheet);
-  if (!stream) return;
-  stream.on('error', () => {});
-  stream.destroy();
-}
-
-/**
- * Stops exceljs after an early end or an error. When the sheet being read was spooled, the archive
- * is already read: exceljs is walked to its end (discarding the other spooled sheets) so that it
- * removes its temporary files. Otherwise its generators are simply returned.
- */
-async function settle(
-  sheets: AsyncGenerator<unknown>,
-  current: WorksheetReader | null,
-  rows: AsyncIterator<ExcelJS.Row> | null,
-): Promise<void> {
-  try {
-    await rows?.return?.();
-    if (spooled(current)) {
-      for (let next = await sheets.next(); !next.done; next = await sheets.next()) {
-        discard(next.value as WorksheetReader);
-      }
-    } else {
-      await sheets.return(undefined);
-    }
-  } catch {
-    // Closing: the caller already has the outcome.
-  }
-}
-
-/**
- * Works around exceljs 4.4.0's streaming reader losing the archive's last entries (exceljs#3064,
- * open upstream). It pipes the input into unzipper's Parse and stops at that stream's 'end' event;
- * but Parse emits 'end' by hand as soon as it has parsed the whole archive, while entries it has
- * pushed may still wait in its buffer (the reader pauses it while handling an entry). The entries
- * lost are the last ones: an exceljs-written workbook.xml (the reader then fails on
- * `model.sheets`), or an Excel-written sharedStrings.xml (every text cell would come out unread).
- * The early 'end' is held back here; the stream's own 'end', once its buffer is drained, passes.
- * Relies on exceljs calling `input.pipe(zip)` and on readable-stream's `endEmitted` flag, set before
- * the genuine 'end' is emitted.
- */
-function holdZipEnd(input: Readable): void {
-  const pipe = input.pipe.bind(input);
-  input.pipe = ((destination: NodeJS.WritableStream, options?: { end?: boolean }) => {
-    const zip = destination as NodeJS.WritableStream & { _readableState?: { endEmitted?: boolean } };
-    const emit = zip.emit.bind(zip);
-    zip.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'end' && zip._readableState?.endEmitted === false) return false;
-      return emit(event, ...args);
-    }) as typeof zip.emit;
-    return pipe(destination, options);
-  }) as typeof input.pipe;
 }
 
 function workbookSheets(reader: WorkbookReader): SheetEntry[] | undefined {
