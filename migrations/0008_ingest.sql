@@ -37,7 +37,8 @@ CREATE TABLE datong.dataset_versions (
 CREATE TABLE datong.ingest_batches (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   dataset_id      uuid NOT NULL REFERENCES datong.datasets (id) ON DELETE CASCADE,
-  mode            text NOT NULL CHECK (mode IN ('replace', 'append', 'upsert', 'delete')),
+  -- A rollback is recorded as a batch too, so that "changes since batch N" sees it (op R).
+  mode            text NOT NULL CHECK (mode IN ('replace', 'append', 'upsert', 'delete', 'rollback')),
   -- {kind: 'upload' | 'url' | 'postgres' | 'cli', name?, format, encoding, ...}
   source          jsonb NOT NULL,
   status          text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'done', 'failed', 'aborted')),

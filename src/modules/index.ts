@@ -12,6 +12,7 @@ import openRoutes from './catalog/open/routes.js';
 import harvestRoutes from './catalog/harvest-routes.js';
 import catalogSearchRoutes from './catalog/search-routes.js';
 import { harvestTasks } from './catalog/harvest.js';
+import ingestRoutes from './ingest/routes.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -24,6 +25,7 @@ export const modules: ModulePlugin[] = [
   harvestRoutes,
   catalogImportRoutes,
   catalogSearchRoutes,
+  ingestRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */

@@ -9,6 +9,7 @@ import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { getCodeTableValues } from '../standards/index.js';
 import { CheckerError, compileChecker, type Message, type Reject } from './check.js';
+import { progressEnded, progressReported, progressStarted } from './progress.js';
 import type { RecordSource } from './read/index.js';
 import {
   createTableSql,
@@ -52,6 +53,8 @@ export interface LoadRequest {
   /** Rejected / read above this aborts the batch (default 0.05). */
   rejectThreshold?: number | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /** Called once the batch row is committed (and before any record is read), with its id. */
+  onStart?: ((batchId: number) => void) | undefined;
 }
 
 export interface BatchResult {
@@ -201,6 +204,9 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     );
     result.batchId = Number(made[0]!.id);
     await client.query('SELECT pg_advisory_lock($1, $2)', [BATCH_LOCK, result.batchId]);
+    // Live progress for GET /api/ingest/batches/:id while this process loads it (progress.ts).
+    progressStarted(result.batchId);
+    req.onStart?.(result.batchId);
 
     await client.query('BEGIN');
     // One load at a time per dataset; re-read under the lock.
@@ -260,12 +266,14 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     let lastProgress = 0;
     const report = () => {
       const bytes = req.source.bytesRead();
-      req.onProgress?.({
+      const progress: Progress = {
         rowsRead: result.rowsRead,
         rowsRejected: result.rowsRejected,
         bytes,
         percent: req.totalBytes ? Math.min(100, Math.floor((bytes / req.totalBytes) * 100)) : null,
-      });
+      };
+      progressReported(result.batchId, progress);
+      req.onProgress?.(progress);
     };
     const flush = async () => {
       if (!chunk.length) return;
@@ -392,6 +400,7 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
       await client
         .query('SELECT pg_advisory_unlock($1, $2)', [BATCH_LOCK, result.batchId])
         .catch(() => undefined);
+      progressEnded(result.batchId);
     }
     client.release();
   }

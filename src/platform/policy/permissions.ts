@@ -42,10 +42,14 @@ export const PERMISSIONS = [
   'catalog.harvest',
   'standards.read',
   'standards.manage',
+  // Aggregation (归集): reading a dataset (its batches, a preview) and loading into it. Loading is
+  // further limited to the maintainers of the entry's provider organisation by the ingest routes.
+  'dataset.read',
+  'dataset.load',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['org.read', 'standards.read'];
+const STAFF_READ: Permission[] = ['org.read', 'standards.read', 'dataset.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   sysadmin: [
@@ -60,8 +64,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   ],
   secadmin: [...STAFF_READ, 'user.read', 'user.roles.assign'],
   auditor: [...STAFF_READ, 'audit.read', 'audit.verify'],
-  org_admin: [...STAFF_READ, 'user.read', 'user.manage', 'app.read', 'app.manage', 'catalog.write'],
-  data_steward: [...STAFF_READ, 'catalog.write'],
+  org_admin: [
+    ...STAFF_READ,
+    'user.read',
+    'user.manage',
+    'app.read',
+    'app.manage',
+    'catalog.write',
+    'dataset.load',
+  ],
+  data_steward: [...STAFF_READ, 'catalog.write', 'dataset.load'],
   approver: [...STAFF_READ],
   developer: [...STAFF_READ, 'app.read', 'app.manage'],
   member: [...STAFF_READ],
