@@ -222,6 +222,28 @@ describe('CSV and TSV', () => {
     });
   });
 
+  it('reads CRLF, mixed and bare-CR line ends, and quoted line breaks split across chunks', async () => {
+    const want = [
+      { row: 2, values: ['1', 'x\r\ny'] },
+      { row: 3, values: ['2', 'z'] },
+    ];
+    // Chunks of 3 bytes: records and quoted line breaks straddle chunk ends.
+    expect((await read('a,b\r\n1,"x\r\ny"\r\n2,z\r\n', { format: 'csv' }, 3)).records).toEqual(want);
+    expect((await read('a,b\n1,"x\r\ny"\r\n2,z\n', { format: 'csv' }, 3)).records).toEqual(want);
+    const mac = await read('a,b\r1,x\r2,z\r', { format: 'csv' });
+    expect(mac.records).toEqual([
+      { row: 2, values: ['1', 'x'] },
+      { row: 3, values: ['2', 'z'] },
+    ]);
+  });
+
+  it('fails a runaway quote by its row instead of holding the rest of the file', async () => {
+    const body = `a,b\n1,2\n3,"${'这是一个没有闭合的引号，'.repeat(400_000)}`;
+    const err = await failure(body, { format: 'csv' });
+    expect(err.code).toBe('ingest_unreadable');
+    expect(err.params).toMatchObject({ row: 3 });
+  });
+
   it('streams a 20 MB file in constant memory', async () => {
     const row = '110101199003071234,张三,北京市东城区和平里街道 12 号,2024-01-02,12345.67\n';
     const rows = Math.ceil((20 * 1024 * 1024) / Buffer.byteLength(row));
