@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 import { bearerFor, makeOrg, makeUser } from '../support/factories.js';
 import type { Role } from '../../src/platform/policy/permissions.js';
-import { idNumberCheckChar, usccWithCheck } from '../../src/platform/validators/index.js';
 import type { EntryInput } from '../../src/modules/catalog/index.js';
 import { neutralise } from '../../src/modules/ingest/rejects-export.js';
 import { liveProgress } from '../../src/modules/ingest/progress.js';
 import { UPLOAD_MAX_BYTES, underLimit } from '../../src/modules/ingest/routes.js';
+import { idNo, uscc } from './fixtures/registry.js';
 
 /** The aggregation HTTP API through the real app: multipart upload to rollback. */
 let t: TestApp;
@@ -17,12 +17,6 @@ let steward: Record<string, string>;
 let otherSteward: Record<string, string>;
 let otherMember: Record<string, string>;
 let entryId: string;
-
-const uscc = (n: number) => usccWithCheck(`91440101MA${String(n).padStart(7, '0')}`);
-const idNo = (n: number) => {
-  const body = `44010119900101${String(n % 1000).padStart(3, '0')}`;
-  return body + idNumberCheckChar(body);
-};
 
 const ENTRY: EntryInput = {
   category: 'base',
