@@ -276,6 +276,36 @@ describe('modes', () => {
     expect(b[0]).toMatchObject({ status: 'failed', error: { en: expect.stringMatching(/interrupted/) } });
   }, 60_000);
 
+  it('replace: rejects the later rows of a duplicate key, naming the first, without holding keys in memory', async () => {
+    const rowsIn = Array.from({ length: 40 }, (_, i) => row(300 + i));
+    rowsIn.splice(10, 0, row(305, '重复的企业')); // row 12 repeats row 7's key
+    rowsIn.push(row(301, '又一个重复')); // row 43 repeats row 3's key
+    const r = await load('replace', csv(rowsIn));
+    expect(r).toMatchObject({
+      status: 'done',
+      rowsRead: 42,
+      rowsAccepted: 40,
+      rowsRejected: 2,
+      rowsInserted: 40,
+    });
+    const { rows: rej } = await t.pool.query<{ row: number; field: string; reason_zh: string }>(
+      'SELECT row, field, reason_zh FROM datong.ingest_rejects WHERE batch_id = $1 ORDER BY row',
+      [r.batchId],
+    );
+    expect(rej).toEqual([
+      { row: 12, field: 'uscc', reason_zh: '主键与第 7 行重复' },
+      { row: 43, field: 'uscc', reason_zh: '主键与第 3 行重复' },
+    ]);
+    const names = await rows();
+    expect(names.length).toBe(40);
+    expect(names.find((x) => x.uscc === uscc(305))?.qymc).toBe('测试企业305有限公司');
+    const { rows: cols } = await t.pool.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'ds' AND table_name = $1`,
+      [view.slice(4, -1)],
+    );
+    expect(cols.map((c) => c.column_name)).not.toContain('_row');
+  });
+
   it('marks a batch failed when its session is gone, and only then', async () => {
     const { rows: ds } = await t.pool.query<{ id: string }>('SELECT id FROM datong.datasets LIMIT 1');
     const { rows: b } = await t.pool.query<{ id: string }>(

@@ -86,6 +86,11 @@ export interface CheckerOptions {
   now?: Date;
   /** Read bare integers 1–2958465 in date fields as spreadsheet serials (set for XLSX sources). */
   excelSerialDates?: boolean;
+  /**
+   * Check key uniqueness within the batch here (default true). A replace load turns it off and
+   * finds duplicates in the database instead, so its memory does not grow with the file.
+   */
+  uniqueKeys?: boolean;
 }
 
 /** A field definition the checker cannot use (thrown by compileChecker). */
@@ -168,7 +173,7 @@ const integerDigitsExceeded = (n: number, max: number, p: number, s: number): Me
   'zh-CN': `整数部分 ${n} 位，超过 ${max} 位（精度 ${p}，小数 ${s} 位）`,
   en: `${n} integer digits exceed ${max} (precision ${p}, scale ${s})`,
 });
-const duplicateKey = (first: number): Message => ({
+export const duplicateKey = (first: number): Message => ({
   'zh-CN': `主键与第 ${first} 行重复`,
   en: `Duplicate key: the same as row ${first}`,
 });
@@ -967,6 +972,7 @@ export function compileChecker(
   const keyLabel = keyFields.map((f) => f.label).join(',');
   const width = opts.expectedWidth;
   const seen = new KeyIndex();
+  const uniqueKeys = opts.uniqueKeys !== false;
 
   function check(row: number, values: readonly (string | null)[]): { line: string } | { rejects: Reject[] } {
     if (width !== undefined && values.length !== width) {
@@ -1001,7 +1007,7 @@ export function compileChecker(
       if (f.key) key = key === '' ? out : `${key}\t${out}`;
     }
     if (rejects !== null) return { rejects };
-    if (keyCount > 0) {
+    if (keyCount > 0 && uniqueKeys) {
       const first = seen.firstRow(key, row);
       if (first >= 0) {
         const shown = keyFields.map((f) => {

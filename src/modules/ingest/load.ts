@@ -8,7 +8,8 @@ import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { getCodeTableValues } from '../standards/index.js';
-import { CheckerError, compileChecker, type Message, type Reject } from './check.js';
+import { CheckerError, compileChecker, duplicateKey, type Message, type Reject } from './check.js';
+import { maskValue } from './mask.js';
 import { progressEnded, progressReported, progressStarted } from './progress.js';
 import type { RecordSource } from './read/index.js';
 import {
@@ -234,13 +235,15 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
       codeTables: await codeTablesOf(client, fields),
       expectedWidth: req.source.header.length,
       excelSerialDates: req.format === 'xlsx',
+      // A replace load finds duplicate keys in the database (buildKey), so that its memory does not
+      // grow with the file; the other modes stage small batches and check them here.
+      uniqueKeys: req.mode !== 'replace',
     });
 
     // Where the rows go: a new version table (replace) or a staging table with row numbers.
     const colList = loadCols.map((c) => q(c.code)).join(', ');
     let target: string;
     let copySql: string;
-    const staged = req.mode !== 'replace';
     if (req.mode === 'replace') {
       const { rows: v } = await client.query<{ next: number }>(
         'SELECT coalesce(max(version), 0) + 1 AS next FROM datong.dataset_versions WHERE dataset_id = $1',
@@ -250,7 +253,9 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
       // The key index is built once after COPY: faster than maintaining it row by row.
       await client.query(createTableSql(ds.name, result.version, ds.columns, { primaryKey: false }));
       target = versionTable(ds.name, result.version);
-      copySql = `COPY ${target} (${colList}) FROM STDIN`;
+      // The source row numbers ride along until the key is built, then the column is dropped.
+      await client.query(`ALTER TABLE ${target} ADD COLUMN _row bigint`);
+      copySql = `COPY ${target} (_row, ${colList}) FROM STDIN`;
     } else {
       target = versionTable(ds.name, ds.currentVersion);
       await client.query(
@@ -287,7 +292,7 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
         result.rowsRead++;
         const checked = checker.check(record.row, record.values);
         if ('line' in checked) {
-          const line = staged ? `${record.row}\t${checked.line}` : checked.line;
+          const line = `${record.row}\t${checked.line}`;
           chunk.push(line);
           chunkBytes += line.length;
           result.rowsAccepted++;
@@ -310,6 +315,10 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     }
     result.bytes = req.source.bytesRead();
     report();
+    if (req.mode === 'replace') {
+      if (keyCols.length) await buildKey(client, target, keyCols, fields, result, rejects);
+      await client.query(`ALTER TABLE ${target} DROP COLUMN _row`);
+    }
 
     const threshold = req.rejectThreshold ?? 0.05;
     if (result.rowsRead > 0 && result.rowsRejected / result.rowsRead > threshold) {
@@ -407,6 +416,51 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
   return result;
 }
 
+/**
+ * The primary key of a replace load's new table, built once after COPY. Duplicate keys in the file
+ * make the build fail; then every row after the first of a key is removed as a reject naming the
+ * first row, and the key is built again. A file without duplicates pays for one index build only.
+ */
+async function buildKey(
+  client: PoolClient,
+  table: string,
+  keyCols: readonly DatasetColumn[],
+  fields: readonly FieldInput[],
+  result: BatchResult,
+  rejects: Reject[],
+): Promise<void> {
+  const keys = keyCols.map((c) => q(c.code));
+  const addKey = `ALTER TABLE ${table} ADD PRIMARY KEY (${keys.join(', ')})`;
+  await client.query('SAVEPOINT build_key');
+  try {
+    await client.query(addKey);
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') throw e;
+    await client.query('ROLLBACK TO SAVEPOINT build_key');
+  }
+  const { rows } = await client.query<{ row: string; first: string; key: (string | null)[] }>(
+    `WITH w AS (
+       SELECT ctid, _row, first_value(_row) OVER k AS first, row_number() OVER k AS rn
+         FROM ${table} WINDOW k AS (PARTITION BY ${keys.join(', ')} ORDER BY _row))
+     DELETE FROM ${table} t USING w WHERE t.ctid = w.ctid AND w.rn > 1
+     RETURNING w._row AS row, w.first, ARRAY[${keys.map((k) => `t.${k}::text`).join(', ')}] AS key`,
+  );
+  const pii = keyCols.map((c) => fields.find((f) => f.code === c.code)?.piiKind ?? 'none');
+  for (const r of rows.sort((a, b) => Number(a.row) - Number(b.row))) {
+    if (rejects.length >= MAX_STORED_REJECTS) break;
+    rejects.push({
+      row: Number(r.row),
+      field: keyCols.map((c) => c.code).join(','),
+      value: r.key.map((v, i) => (v === null ? '' : pii[i] === 'none' ? v : maskValue(pii[i]!, v))).join(','),
+      reason: duplicateKey(Number(r.first)),
+    });
+  }
+  result.rowsRejected += rows.length;
+  result.rowsAccepted -= rows.length;
+  await client.query(addKey);
+}
+
 /** Applies the staged or copied rows by mode, with the change log, in the load's transaction. */
 async function applyMode(
   client: PoolClient,
@@ -425,8 +479,6 @@ async function applyMode(
 
   if (mode === 'replace') {
     const version = result.version!;
-    const table = versionTable(ds.name, version);
-    if (keys.length) await client.query(`ALTER TABLE ${table} ADD PRIMARY KEY (${keys.join(', ')})`);
     await pointView(client, ds.name, version);
     await client.query(
       `INSERT INTO datong.dataset_versions (dataset_id, version, batch_id, row_count) VALUES ($1, $2, $3, $4)`,
