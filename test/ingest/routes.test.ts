@@ -9,7 +9,7 @@ import type { EntryInput } from '../../src/modules/catalog/index.js';
 import { neutralise } from '../../src/modules/ingest/rejects-export.js';
 import { liveProgress } from '../../src/modules/ingest/progress.js';
 import { UPLOAD_MAX_BYTES, underLimit } from '../../src/modules/ingest/routes.js';
-import { idNo, uscc } from './fixtures/registry.js';
+import { ENTRY as REGISTRY, idNo, uscc } from './fixtures/registry.js';
 
 /** The aggregation HTTP API through the real app: multipart upload to rollback. */
 let t: TestApp;
@@ -18,47 +18,14 @@ let otherSteward: Record<string, string>;
 let otherMember: Record<string, string>;
 let entryId: string;
 
+/** The shared registry entry with a 法定代表人 (name, personal data) column after 企业名称, and no 成立日期. */
+const fields = REGISTRY.fields.filter((f) => f.code !== 'clrq');
 const ENTRY: EntryInput = {
-  category: 'base',
-  classification: ['1', '09'],
+  ...REGISTRY,
   name: '企业登记接口测试表',
   summary: '归集接口测试',
-  resourceKind: 'table',
-  formats: ['csv'],
-  updateCycle: 'daily',
-  relatedCodes: [],
-  tags: [],
-  responsible: { person: '林晓', phone: '020-88888888' },
-  shareType: 'conditional',
-  shareCondition: '用于测试',
-  shareMethod: 'api',
-  openType: 'none',
-  openCondition: '含个人信息，不予开放',
-  grade: 2,
-  important: false,
-  core: false,
   fields: [
-    {
-      name: '统一社会信用代码',
-      code: 'uscc',
-      type: 'string',
-      length: 18,
-      required: true,
-      key: true,
-      validator: { kind: 'uscc' },
-      piiKind: 'none',
-      grade: 1,
-    },
-    {
-      name: '企业名称',
-      code: 'qymc',
-      type: 'string',
-      length: 100,
-      required: true,
-      key: false,
-      piiKind: 'none',
-      grade: 1,
-    },
+    ...fields.slice(0, 2),
     {
       name: '法定代表人',
       code: 'fddbr',
@@ -69,29 +36,8 @@ const ENTRY: EntryInput = {
       piiKind: 'name',
       grade: 2,
     },
-    {
-      name: '法定代表人身份证号',
-      code: 'fddbrsfzh',
-      type: 'string',
-      length: 18,
-      required: false,
-      key: false,
-      validator: { kind: 'id_number' },
-      piiKind: 'id_number',
-      grade: 2,
-    },
-    {
-      name: '注册资本',
-      code: 'zczb',
-      type: 'decimal',
-      precision: 18,
-      scale: 2,
-      required: false,
-      key: false,
-      piiKind: 'none',
-      grade: 1,
-    },
-  ] as EntryInput['fields'],
+    ...fields.slice(2),
+  ],
 };
 
 const HEADER = '统一社会信用代码,企业名称,法定代表人,法定代表人身份证号,注册资本';

@@ -1,12 +1,11 @@
 import { useState, type HTMLAttributes } from 'react';
-import { Button, Form, Input, Modal, Space, Table } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Form, Input, Modal, Table } from 'antd';
 import { Link } from 'react-router';
 import { useLang } from '../../lang';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { SearchToolbar } from './SearchToolbar';
 import { showFieldErrors } from '../../components/formErrors';
 import { useNotify } from '../../components/useNotify';
-import { useCan } from '../auth/session';
 import { useCodeTables, useCreateCodeTable, type CodeTable, type CodeValue } from './api';
 
 interface Values {
@@ -122,7 +121,6 @@ function CreateCodeTableModal({ open, onClose }: { open: boolean; onClose: () =>
 
 export function CodeTablesTab() {
   const { t } = useLang();
-  const can = useCan();
   const tables = useCodeTables();
   const [q, setQ] = useState('');
   const [creating, setCreating] = useState(false);
@@ -132,25 +130,12 @@ export function CodeTablesTab() {
   );
   return (
     <>
-      <Space style={{ marginBottom: 16 }}>
-        <Input.Search
-          allowClear
-          placeholder={t('standards.searchElements')}
-          style={{ width: 280 }}
-          onSearch={setQ}
-          data-testid="code-table-search"
-        />
-        {can('standards.manage') && (
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
-            data-testid="code-table-create"
-          >
-            {t('standards.createCodeTable')}
-          </Button>
-        )}
-      </Space>
+      <SearchToolbar
+        onSearch={setQ}
+        onCreate={() => setCreating(true)}
+        createLabel={t('standards.createCodeTable')}
+        testId="code-table"
+      />
       {tables.error && <ErrorAlert error={tables.error} style={{ marginBottom: 16 }} />}
       <Table<CodeTable>
         rowKey="id"

@@ -1,41 +1,26 @@
 import { useState, type HTMLAttributes } from 'react';
-import { Button, Input, Space, Table } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Table } from 'antd';
 import { Link } from 'react-router';
 import { useLang } from '../../lang';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { useCan } from '../auth/session';
+import { SearchToolbar } from './SearchToolbar';
 import { typeText } from '../catalog/detail/FieldTable';
 import { useDataElements, type DataElement } from './api';
 import { DataElementForm } from './DataElementForm';
 
 export function DataElementsTab() {
   const { t } = useLang();
-  const can = useCan();
   const [q, setQ] = useState('');
   const [creating, setCreating] = useState(false);
   const elements = useDataElements(q);
   return (
     <>
-      <Space style={{ marginBottom: 16 }}>
-        <Input.Search
-          allowClear
-          placeholder={t('standards.searchElements')}
-          style={{ width: 280 }}
-          onSearch={(v) => setQ(v.trim())}
-          data-testid="data-element-search"
-        />
-        {can('standards.manage') && (
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
-            data-testid="data-element-create"
-          >
-            {t('standards.createDataElement')}
-          </Button>
-        )}
-      </Space>
+      <SearchToolbar
+        onSearch={setQ}
+        onCreate={() => setCreating(true)}
+        createLabel={t('standards.createDataElement')}
+        testId="data-element"
+      />
       {elements.error && <ErrorAlert error={elements.error} style={{ marginBottom: 16 }} />}
       <Table<DataElement>
         rowKey="id"
