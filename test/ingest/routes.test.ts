@@ -241,6 +241,33 @@ describe('loading, rejects and preview', () => {
     expect(lines[3]).toMatch(/^32,zczb,abc,/);
   });
 
+  it('lists the rejects a page at a time, PII masked, reasons in both languages', async () => {
+    const res = await get(`/api/ingest/batches/${batchId}/reject-rows`);
+    expect(res.statusCode, res.body).toBe(200);
+    const page = res.json<{
+      total: number;
+      stored: number;
+      items: { row: number; field: string; value: string; reason: { 'zh-CN': string; en: string } }[];
+    }>();
+    expect(page.total).toBe(3);
+    expect(page.stored).toBe(3);
+    expect(page.items.map((i) => [i.row, i.field])).toEqual([
+      [12, 'uscc'],
+      [22, 'fddbrsfzh'],
+      [32, 'zczb'],
+    ]);
+    expect(page.items[1]!.value).toBe('110101********1235');
+    for (const i of page.items) {
+      expect(i.reason['zh-CN']).toMatch(/[\u4e00-\u9fff]/);
+      expect(i.reason.en).toMatch(/[a-z]/);
+    }
+    const second = (await get(`/api/ingest/batches/${batchId}/reject-rows?offset=1&limit=1`)).json<{
+      items: { row: number }[];
+    }>();
+    expect(second.items.map((i) => i.row)).toEqual([22]);
+    expect((await get(`/api/ingest/batches/${batchId}/reject-rows?limit=501`)).statusCode).toBe(400);
+  });
+
   it('downloads the rejects as XLSX with the same cells', async () => {
     const res = await get(`/api/ingest/batches/${batchId}/rejects?format=xlsx`);
     expect(res.statusCode).toBe(200);
@@ -432,6 +459,7 @@ describe('progress', () => {
     );
 
     let batchId = 0;
+    let events: ReturnType<typeof get> | undefined;
     let progress: ReturnType<typeof liveProgress>;
     for (let i = 0; i < 200 && !(progress && progress.rowsRead >= 1024); i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -439,6 +467,8 @@ describe('progress', () => {
         `SELECT id FROM datong.ingest_batches WHERE status = 'running'`,
       );
       if (rows[0]) batchId = Number(rows[0].id);
+      // The event stream, opened while the batch runs, ends when it does.
+      if (batchId && !events) events = get(`/api/ingest/batches/${batchId}/events`);
       progress = batchId ? liveProgress(batchId) : undefined;
     }
     expect(batchId).toBeGreaterThan(0);
@@ -457,5 +487,130 @@ describe('progress', () => {
     expect(done.status).toBe('done');
     expect(done).not.toHaveProperty('progress');
     expect(liveProgress(batchId)).toBeUndefined();
+
+    const stream = await events!;
+    expect(stream.statusCode).toBe(200);
+    expect(stream.headers['content-type']).toContain('text/event-stream');
+    const messages = stream.body
+      .trim()
+      .split('\n\n')
+      .map((m) => {
+        const [event, data] = m.split('\n');
+        return { event: event!.replace('event: ', ''), batch: JSON.parse(data!.replace('data: ', '')) };
+      });
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    expect(messages.slice(0, -1).every((m) => m.event === 'progress' && m.batch.status === 'running')).toBe(
+      true,
+    );
+    expect(messages[0]!.batch.progress).toMatchObject({ rowsRead: expect.any(Number) });
+    expect(messages.at(-1)).toMatchObject({
+      event: 'end',
+      batch: { id: batchId, status: 'done', rowsInserted: 2001 },
+    });
+    // A finished batch: one "end" at once.
+    const again = await get(`/api/ingest/batches/${batchId}/events`);
+    expect(again.body).toMatch(/^event: end\ndata: \{.*"status":"done"/);
+  });
+});
+
+describe('probe and the saved mapping', () => {
+  const probe = (data: Buffer | string, filename = 'probe.csv', headers = steward, query = '') =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/catalog/entries/${entryId}/dataset/probe${query}`,
+      payload: Buffer.concat([partHead(filename), Buffer.from(data), partTail]),
+      headers: { ...headers, ...MULTIPART },
+    });
+  interface Probe {
+    format: string;
+    encoding: string | null;
+    delimiter: string | null;
+    sheets: string[];
+    header: string[];
+    sample: (string | null)[][];
+    mapping: { header: string; code: string | null; by: string | null }[];
+    missing: string[];
+  }
+  const putMapping = (mapping: Record<string, string>, headers = steward) =>
+    t.app.inject({
+      method: 'PUT',
+      url: `/api/catalog/entries/${entryId}/dataset/mapping`,
+      payload: { mapping },
+      headers,
+    });
+  // A department's own column names: 法人 for 法定代表人, uscc by its field code, a column of its own.
+  const OWN = 'uscc,企业名称,法人,法定代表人身份证号,注册资本,备注';
+  const own = (n: number) => `${uscc(n)},自有表头企业${n},钱${n},${idNo(n)},${n}.00,内部`;
+
+  afterAll(async () => {
+    await putMapping({});
+  });
+
+  it('shows what a load would see in only the head of a GBK file', async () => {
+    const whole = iconv.encode([OWN, ...range(7001, 9000).map(own)].join('\r\n') + '\r\n', 'gbk');
+    // Cut in the middle of a line: the head still shows its first rows.
+    const res = await probe(whole.subarray(0, 1000));
+    expect(res.statusCode, res.body).toBe(200);
+    const p = res.json<Probe>();
+    expect(p).toMatchObject({ format: 'csv', encoding: 'gb18030', delimiter: ',', sheets: [] });
+    expect(p.header).toEqual(OWN.split(','));
+    expect(p.sample).toHaveLength(10);
+    expect(p.sample[0]).toEqual(own(7001).split(','));
+    expect(p.mapping).toEqual([
+      { header: 'uscc', code: 'uscc', by: 'code' },
+      { header: '企业名称', code: 'qymc', by: 'name' },
+      { header: '法人', code: null, by: null },
+      { header: '法定代表人身份证号', code: 'fddbrsfzh', by: 'name' },
+      { header: '注册资本', code: 'zczb', by: 'name' },
+      { header: '备注', code: null, by: null },
+    ]);
+    expect(p.missing).toEqual(['fddbr']);
+  });
+
+  it('saves a mapping that later loads use, and refuses a bad one', async () => {
+    const bad = await putMapping({ 法人: 'nosuchfield' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'dataset_mapping_invalid' });
+    expect((await putMapping({ 法人: 'fddbr', 备注: 'fddbr' })).statusCode).toBe(400);
+    expect((await putMapping({ 法人: 'fddbr' }, otherSteward)).statusCode).toBe(403);
+
+    const saved = await putMapping({ 法人: 'fddbr' });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json()).toMatchObject({ mapping: { 法人: 'fddbr' } });
+    const p = (await probe([OWN, own(7001)].join('\n'))).json<Probe>();
+    expect(p.mapping[2]).toEqual({ header: '法人', code: 'fddbr', by: 'saved' });
+    expect(p.missing).toEqual([]);
+
+    const r = await loaded([OWN, own(7001), own(7002)].join('\n'), 'upsert');
+    expect(r).toMatchObject({ status: 'done', rowsInserted: 2, rowsRejected: 0 });
+    const stored = await t.pool.query<{ fddbr: string }>(
+      `SELECT fddbr FROM ds.${(await get(`/api/catalog/entries/${entryId}/dataset`)).json<{ name: string }>().name}
+        WHERE uscc = $1`,
+      [uscc(7002)],
+    );
+    expect(stored.rows[0]?.fddbr).toBe('钱7002');
+  });
+
+  it('lists the sheets of a workbook and reads the chosen one', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('说明').addRow(['本表为测试']);
+    const sheet = wb.addWorksheet('企业');
+    sheet.addRow(OWN.split(','));
+    sheet.addRow(own(7003).split(','));
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    const res = await probe(xlsx, 'book.xlsx', steward, '?sheet=2');
+    expect(res.statusCode, res.body).toBe(200);
+    const p = res.json<Probe>();
+    expect(p).toMatchObject({ format: 'xlsx', encoding: null, sheets: ['说明', '企业'] });
+    expect(p.header).toEqual(OWN.split(','));
+    expect(p.sample).toEqual([own(7003).split(',')]);
+  });
+
+  it('refuses callers who may not load, and files it cannot read', async () => {
+    expect((await probe(OWN, 'p.csv', otherSteward)).statusCode).toBe(403);
+    expect((await probe(OWN, 'p.csv', otherMember)).statusCode).toBe(403);
+    const unknown = await probe(OWN, 'p.dat');
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'ingest_format_unknown' });
   });
 });

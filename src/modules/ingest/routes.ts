@@ -15,6 +15,7 @@ import type { Entry, FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { maintains, viewerOf } from '../catalog/visibility.js';
 import { loadBatch, type LoadMode } from './load.js';
+import { describeMapping, mappingProblems } from './mapping.js';
 import { maskValue } from './mask.js';
 import { liveProgress } from './progress.js';
 import { openSource, type Encoding, type Format, type RecordSource } from './read/index.js';
@@ -38,6 +39,11 @@ import { datasetView, ensureDataset, pointView, readDataset, versionTable } from
 export const UPLOAD_MAX_BYTES = 4 * 1024 ** 3;
 /** Batches listed with a dataset. */
 const RECENT_BATCHES = 20;
+/** A probe reads at most this much of the file, and shows this many rows. */
+const PROBE_BYTES = 8 * 1024 ** 2;
+const PROBE_ROWS = 10;
+/** How often the progress stream looks at a running batch. */
+const EVENTS_EVERY_MS = 500;
 
 export const ingestMessages = {
   dataset_not_found: {
@@ -72,6 +78,10 @@ export const ingestMessages = {
   dataset_version_unknown: {
     'zh-CN': '版本 {version} 不存在或已不再保留（保留的版本：{kept}）',
     en: 'Version {version} does not exist or is no longer kept (kept: {kept})',
+  },
+  dataset_mapping_invalid: {
+    'zh-CN': '映射无效：{zh}',
+    en: 'The mapping is invalid: {en}',
   },
   dataset_version_current: {
     'zh-CN': '版本 {version} 已是当前版本',
@@ -178,6 +188,9 @@ const DatasetSchema = Type.Object({
   ),
   currentVersion: Type.Integer(),
   keepVersions: Type.Integer(),
+  mapping: Type.Record(Type.String(), Type.String(), {
+    description: 'the saved header mapping: source header → field code',
+  }),
   versions: Type.Array(
     Type.Object({
       version: Type.Integer(),
@@ -197,6 +210,56 @@ const PreviewSchema = Type.Object({
   ),
   rows: Type.Array(Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]))),
   rowCount: Type.Integer({ description: 'rows in the current version' }),
+});
+
+const ProbeQuery = Type.Omit(UploadQuery, ['mode', 'threshold'], strict);
+const ProbeSchema = Type.Object({
+  format: Type.Enum(FORMATS),
+  encoding: Type.Union([Type.Enum(ENCODINGS), Type.Null()]),
+  delimiter: Type.Union([Type.String(), Type.Null()]),
+  sheets: Type.Array(Type.String()),
+  header: Type.Array(Type.String()),
+  sample: Type.Array(Type.Array(Type.Union([Type.String(), Type.Null()]))),
+  mapping: Type.Array(
+    Type.Object({
+      header: Type.String(),
+      code: Type.Union([Type.String(), Type.Null()]),
+      by: Type.Union([Type.Enum(['saved', 'code', 'name'] as const), Type.Null()]),
+    }),
+  ),
+  missing: Type.Array(Type.String(), { description: 'field codes no header maps to' }),
+  warnings: Type.Array(Type.Object({ row: Type.Integer(), message: Message })),
+});
+const MappingBody = Type.Object(
+  {
+    mapping: Type.Record(
+      Type.String({ minLength: 1, maxLength: 200 }),
+      Type.String({ minLength: 1, maxLength: 63 }),
+      {
+        maxProperties: 1000,
+      },
+    ),
+  },
+  strict,
+);
+const RejectRowsQuery = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  },
+  strict,
+);
+const RejectRowsSchema = Type.Object({
+  total: Type.Integer({ description: 'rejected rows counted' }),
+  stored: Type.Integer({ description: 'rejects stored (one per rejected value)' }),
+  items: Type.Array(
+    Type.Object({
+      row: Type.Integer(),
+      field: Type.Union([Type.String(), Type.Null()]),
+      value: Type.Union([Type.String(), Type.Null()]),
+      reason: Message,
+    }),
+  ),
 });
 
 const RollbackBody = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
@@ -302,6 +365,7 @@ async function datasetOf(q: Queryable, entryId: string): Promise<Dataset> {
     })),
     currentVersion: ds.currentVersion,
     keepVersions: ds.keepVersions,
+    mapping: ds.mapping,
     versions: versions.map((v) => ({
       version: v.version,
       rowCount: Number(v.row_count),
@@ -351,6 +415,19 @@ export async function* underLimit(file: Readable & { truncated?: boolean }): Asy
  * that the client, which is still sending, gets to read the answer: the file part is destroyed
  * (multipart then unpipes the request) and the request's remaining bytes are discarded.
  */
+/** The first `max` bytes of a stream (fewer when it is shorter); the rest is left unread. */
+async function readHead(file: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of file) {
+    const buf = chunk as Buffer;
+    chunks.push(buf);
+    length += buf.length;
+    if (length >= max) break;
+  }
+  return Buffer.concat(chunks).subarray(0, max);
+}
+
 async function discardRest(raw: IncomingMessage, file: Readable): Promise<void> {
   if (raw.readableEnded) return;
   if (!file.closed) {
@@ -462,6 +539,73 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             throw ingestProblem(500, 'ingest_not_started', { reason: result.error?.en ?? 'unknown' });
           }
           return { ...result, warnings: source.warnings };
+        } finally {
+          void discardRest(req.raw, file).catch((err: unknown) =>
+            req.log.warn({ err }, 'upload drain failed'),
+          );
+        }
+      },
+    );
+
+    r.post(
+      '/api/catalog/entries/:id/dataset/probe',
+      {
+        config: { permission: 'dataset.load' },
+        schema: {
+          tags,
+          summary:
+            '探查文件：格式、编码、表头、样例行与映射 / probe a file: format, encoding, header, sample, mapping',
+          description:
+            `multipart/form-data with one part named file; only its first ${PROBE_BYTES / 1024 ** 2} MiB are ` +
+            'read, so a client may send just the beginning of a large file. Options as for an upload. ' +
+            'Answers what a load would see: the header, the first rows, how each header maps to a field ' +
+            '(saved mapping, field code or Chinese field name) and the fields nothing maps to.',
+          consumes: ['multipart/form-data'],
+          params: EntryParams,
+          querystring: ProbeQuery,
+          response: { 200: ProbeSchema },
+        },
+      },
+      async (req) => {
+        const entry = await maintainedEntry(req, req.params.id);
+        const ds = await withTx(pool, (tx) => ensureDataset(tx, entry.id));
+        if (!req.isMultipart()) throw ingestProblem(400, 'ingest_file_missing');
+        const part = await req.file();
+        if (!part) throw ingestProblem(400, 'ingest_file_missing');
+        const file = part.file;
+        try {
+          if (part.fieldname !== 'file') throw ingestProblem(400, 'ingest_file_missing');
+          const q = req.query;
+          const format = q.format ?? formatOfName(part.filename);
+          if (!format) throw ingestProblem(400, 'ingest_format_unknown', { name: part.filename });
+          const sheet = q.sheet === undefined ? undefined : /^\d+$/.test(q.sheet) ? Number(q.sheet) : q.sheet;
+          const head = await readHead(file, PROBE_BYTES);
+          const source = await openSource(Readable.from([head]), {
+            format,
+            ...(q.encoding ? { encoding: q.encoding as Encoding } : {}),
+            ...(sheet !== undefined ? { sheet } : {}),
+            ...(q.headerRow !== undefined ? { headerRow: q.headerRow } : {}),
+          });
+          const sample: (string | null)[][] = [];
+          try {
+            for await (const record of source.records) {
+              sample.push(record.values);
+              if (sample.length >= PROBE_ROWS) break;
+            }
+          } catch (err) {
+            // The head may end inside a record (or an archive entry): what was read still shows.
+            if (!sample.length || head.length < PROBE_BYTES) throw err;
+          }
+          return {
+            format,
+            encoding: source.encoding ?? null,
+            delimiter: source.delimiter ?? null,
+            sheets: source.sheets ?? [],
+            header: source.header,
+            sample,
+            ...describeMapping(source.header, ds.columns, ds.mapping),
+            warnings: source.warnings,
+          };
         } finally {
           void discardRest(req.raw, file).catch((err: unknown) =>
             req.log.warn({ err }, 'upload drain failed'),
@@ -624,6 +768,48 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
+  r.put(
+    '/api/catalog/entries/:id/dataset/mapping',
+    {
+      config: { permission: 'dataset.load' },
+      schema: {
+        tags,
+        summary: '保存表头映射 / save the header mapping',
+        description:
+          'Source header → field code, used by every later load before the field code and the Chinese ' +
+          'field name. Each field at most once. Audited as ingest.mapping.',
+        params: EntryParams,
+        body: MappingBody,
+        response: { 200: DatasetSchema },
+      },
+    },
+    async (req) => {
+      const entry = await maintainedEntry(req, req.params.id);
+      const ctx = ctxOf(req);
+      return withTx(pool, async (tx) => {
+        const ds = await ensureDataset(tx, entry.id);
+        const mapping = req.body.mapping;
+        const problem = mappingProblems(mapping, ds.columns);
+        if (problem) throw ingestProblem(400, 'dataset_mapping_invalid', problem);
+        await tx.query('UPDATE datong.datasets SET mapping = $2, updated_at = now() WHERE id = $1', [
+          ds.id,
+          JSON.stringify(mapping),
+        ]);
+        await services.ledger.record(
+          tx,
+          eventFor(ctx, {
+            action: 'ingest.mapping',
+            objectType: 'dataset',
+            objectId: ds.id,
+            orgId: entry.providerOrgId,
+            detail: { code: entry.code, mapping },
+          }),
+        );
+        return datasetOf(tx, entry.id);
+      });
+    },
+  );
+
   r.get(
     '/api/ingest/batches/:id',
     {
@@ -666,6 +852,100 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
           'content-disposition',
           `attachment; filename="${encodeURIComponent(name)}"; filename*=UTF-8''${encodeURIComponent(name)}`,
         )
+        .send(out);
+    },
+  );
+
+  r.get(
+    '/api/ingest/batches/:id/reject-rows',
+    {
+      config: { permission: 'dataset.read' },
+      schema: {
+        tags,
+        summary: '拒收记录（分页） / the rejects, a page at a time',
+        params: BatchParams,
+        querystring: RejectRowsQuery,
+        response: { 200: RejectRowsSchema },
+      },
+    },
+    async (req) => {
+      const batch = await readableBatch(req, req.params.id);
+      const { rows } = await pool.query<{
+        row: string;
+        field: string | null;
+        value: string | null;
+        reason_zh: string;
+        reason_en: string;
+      }>(
+        `SELECT row, field, value, reason_zh, reason_en FROM datong.ingest_rejects
+          WHERE batch_id = $1 ORDER BY row, field NULLS FIRST LIMIT $2 OFFSET $3`,
+        [batch.id, req.query.limit, req.query.offset],
+      );
+      const { rows: count } = await pool.query<{ n: string }>(
+        'SELECT count(*) AS n FROM datong.ingest_rejects WHERE batch_id = $1',
+        [batch.id],
+      );
+      return {
+        total: Number(batch.rows_rejected),
+        stored: Number(count[0]!.n),
+        items: rows.map((r) => ({
+          row: Number(r.row),
+          field: r.field,
+          value: r.value,
+          reason: { 'zh-CN': r.reason_zh, en: r.reason_en },
+        })),
+      };
+    },
+  );
+  r.get(
+    '/api/ingest/batches/:id/events',
+    {
+      config: { permission: 'dataset.read' },
+      schema: {
+        tags,
+        summary: '批次进度事件流（SSE） / the batch progress as server-sent events',
+        description:
+          `text/event-stream: "progress" with the batch (and its live progress) every ${EVENTS_EVERY_MS} ms ` +
+          'while it runs, then "end" with the finished batch; then the stream closes.',
+        params: BatchParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (req, reply) => {
+      const id = Number((await readableBatch(req, req.params.id)).id);
+      const out = new PassThrough();
+      let timer: NodeJS.Timeout | undefined;
+      let open = true;
+      const close = () => {
+        open = false;
+        clearTimeout(timer);
+        out.end();
+      };
+      const send = (event: string, data: unknown) =>
+        out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const tick = async () => {
+        if (!open) return;
+        const row = await getBatch(pool, id);
+        if (!open) return;
+        if (!row) return close();
+        const batch = presentBatch(row);
+        if (batch.status !== 'running') {
+          send('end', batch);
+          return close();
+        }
+        send('progress', batch);
+        timer = setTimeout(() => void tick().catch(failed), EVENTS_EVERY_MS);
+      };
+      const failed = (err: unknown) => {
+        req.log.error({ err, batchId: id }, 'batch events failed');
+        close();
+      };
+      req.raw.on('close', close);
+      void tick().catch(failed);
+      return reply
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no')
         .send(out);
     },
   );

@@ -216,7 +216,14 @@ export async function openCsv(source: ByteSource, options: CsvOptions): Promise<
     }
   }
 
-  return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list };
+  return {
+    header,
+    records: records(),
+    bytesRead: source.bytesRead,
+    warnings: warnings.list,
+    encoding,
+    delimiter,
+  };
 }
 
 const quoteNotClosed = (row: number) =>

@@ -44,6 +44,12 @@ export interface RecordSource {
   bytesRead(): number;
   /** Problems that are not row rejects (a ragged row, an unknown JSON key, a formula cell). */
   warnings: ReadWarning[];
+  /** Text formats: the encoding read with (given or detected). */
+  encoding?: Encoding;
+  /** CSV/TSV: the delimiter read with (given or detected). */
+  delimiter?: string;
+  /** XLSX: the workbook's sheet names, in tab order. */
+  sheets?: string[];
 }
 
 /** How much of the input encoding and delimiter detection look at. */

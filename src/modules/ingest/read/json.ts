@@ -154,7 +154,7 @@ export async function openJson(source: ByteSource, options: JsonOptions): Promis
     }
   }
 
-  return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list };
+  return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list, encoding };
 }
 
 /** The tokens of one parser step (the parser hands over several at once, or none). */

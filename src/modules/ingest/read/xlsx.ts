@@ -145,7 +145,8 @@ export async function openXlsx(source: ByteSource, options: XlsxOptions): Promis
     }
   }
 
-  return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list };
+  const sheets = workbookSheets(reader)?.map((s) => s.name) ?? seen;
+  return { header, records: records(), bytesRead: source.bytesRead, warnings: warnings.list, sheets };
 }
 
 function workbookSheets(reader: WorkbookReader): SheetEntry[] | undefined {
