@@ -9,7 +9,7 @@ import { tasks } from '../modules/index.js';
 import { serveCommand } from './serve.js';
 import { seedDemo } from './seed.js';
 import { userCreateCommand } from './user.js';
-import { ingestCommand, type IngestOptions } from './ingest.js';
+import { ingestCommand, ingestRemoteCommand, type IngestOptions } from './ingest.js';
 
 const program = new Command('datong')
   .description('数通 Datong — 一体化政务数据平台 / integrated government data platform')
@@ -106,10 +106,14 @@ program
   .option('--header-row <n>', 'the row holding the column names (default 1)')
   .option('--threshold <ratio>', 'rejected / read above which the batch is aborted (default 0.05)')
   .option('--json', 'print the batch as JSON')
+  .option('--server <url>', 'load through the HTTP API of this node instead of the local database')
+  .option('--token <token>', 'with --server: a bearer token (default $DATONG_TOKEN)')
+  .option('--user <name>', 'with --server: log in as this user, the password in $DATONG_PASSWORD')
   .addOption(homeOption())
-  .action((file: string, opts: IngestOptions & { home?: string }) =>
-    withRuntime(opts, (rt) => ingestCommand(rt, file, opts)),
-  );
+  .action(async (file: string, opts: IngestOptions & { home?: string }) => {
+    if (opts.server) process.exit(await ingestRemoteCommand(file, opts));
+    await withRuntime(opts, (rt) => ingestCommand(rt, file, opts));
+  });
 
 const audit = program.command('audit').description('the audit ledger');
 audit

@@ -4,7 +4,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { systemContext } from '../platform/context.js';
 import type { Runtime } from '../platform/runtime.js';
 import { openSource, type Encoding, type Format } from '../modules/ingest/read/index.js';
-import { loadBatch, type LoadMode } from '../modules/ingest/load.js';
+import { loadBatch, type BatchResult, type LoadMode } from '../modules/ingest/load.js';
+import { ingestRemote } from './ingest-remote.js';
 
 export interface IngestOptions {
   dataset: string;
@@ -15,6 +16,10 @@ export interface IngestOptions {
   headerRow?: string;
   threshold?: string;
   json?: boolean;
+  /** Load through this node's HTTP API instead of the local database. */
+  server?: string;
+  token?: string;
+  user?: string;
 }
 
 const MODES: readonly LoadMode[] = ['replace', 'append', 'upsert', 'delete'];
@@ -33,13 +38,75 @@ function formatOf(file: string, given?: string): Format {
  * on the local node, with a progress bar on a terminal (or --json for scripts). Exit status 0 when
  * the batch is done, 1 when it was aborted or failed.
  */
-export async function ingestCommand(rt: Runtime, file: string, opts: IngestOptions): Promise<number> {
+function checkOptions(
+  file: string,
+  opts: IngestOptions,
+): { mode: LoadMode; encoding?: Encoding; format: Format } {
   const mode = opts.mode as LoadMode;
   if (!MODES.includes(mode)) throw new Error(`unknown mode ${opts.mode}: use ${MODES.join('|')}`);
   const encoding = opts.encoding as Encoding | undefined;
   if (encoding && !ENCODINGS.includes(encoding))
     throw new Error(`unknown encoding ${opts.encoding}: use ${ENCODINGS.join('|')}`);
-  const format = formatOf(file, opts.format);
+  return { mode, format: formatOf(file, opts.format), ...(encoding ? { encoding } : {}) };
+}
+
+/** A progress bar on a terminal (none with --json or when stderr is not one). */
+function progressBar(opts: IngestOptions): SingleBar | null {
+  const bar =
+    !opts.json && process.stderr.isTTY
+      ? new SingleBar(
+          {
+            format: ' {bar} {percentage}% | {rows} 行 rows | {rejected} 拒收 rejected | {eta_formatted}',
+            hideCursor: true,
+          },
+          Presets.shades_classic,
+        )
+      : null;
+  bar?.start(100, 0, { rows: 0, rejected: 0 });
+  return bar;
+}
+
+type Outcome = Pick<
+  BatchResult,
+  | 'batchId'
+  | 'status'
+  | 'rowsRead'
+  | 'rowsAccepted'
+  | 'rowsRejected'
+  | 'rowsInserted'
+  | 'rowsUpdated'
+  | 'rowsDeleted'
+  | 'version'
+  | 'error'
+>;
+
+/** Prints the batch (a summary in both languages, or JSON) and answers the exit status. */
+function report(opts: IngestOptions, entryName: string, mode: LoadMode, result: Outcome): number {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ dataset: opts.dataset, entry: entryName, ...result })}\n`);
+  } else {
+    const status = { done: '完成 done', aborted: '中止 aborted', failed: '失败 failed' }[result.status];
+    process.stdout.write(
+      [
+        `${entryName} (${opts.dataset}) · ${mode} · batch ${result.batchId}: ${status}`,
+        `  read ${result.rowsRead}, accepted ${result.rowsAccepted}, rejected ${result.rowsRejected}`,
+        `  inserted ${result.rowsInserted}, updated ${result.rowsUpdated}, deleted ${result.rowsDeleted}` +
+          (result.version ? `, version ${result.version}` : ''),
+        ...(result.error ? [`  ${result.error['zh-CN']}`, `  ${result.error.en}`] : []),
+        '',
+      ].join('\n'),
+    );
+  }
+  return result.status === 'done' ? 0 : 1;
+}
+
+/**
+ * `datong ingest FILE --dataset CODE`: loads a file into the dataset of a published catalog entry
+ * on the local node, with a progress bar on a terminal (or --json for scripts). Exit status 0 when
+ * the batch is done, 1 when it was aborted or failed.
+ */
+export async function ingestCommand(rt: Runtime, file: string, opts: IngestOptions): Promise<number> {
+  const { mode, encoding, format } = checkOptions(file, opts);
   const { rows } = await rt.pool.query<{ id: string; name: string }>(
     `SELECT e.id, v.name FROM datong.catalog_entries e
        JOIN datong.catalog_versions v ON v.entry_id = e.id AND v.version = e.published_version
@@ -56,17 +123,7 @@ export async function ingestCommand(rt: Runtime, file: string, opts: IngestOptio
     ...(opts.headerRow ? { headerRow: Number(opts.headerRow) } : {}),
   });
 
-  const bar =
-    !opts.json && process.stderr.isTTY
-      ? new SingleBar(
-          {
-            format: ' {bar} {percentage}% | {rows} 行 rows | {rejected} 拒收 rejected | {eta_formatted}',
-            hideCursor: true,
-          },
-          Presets.shades_classic,
-        )
-      : null;
-  bar?.start(100, 0, { rows: 0, rejected: 0 });
+  const bar = progressBar(opts);
   const result = await loadBatch({ ...systemContext(), services: rt.services }, entry.id, {
     mode,
     source,
@@ -81,21 +138,38 @@ export async function ingestCommand(rt: Runtime, file: string, opts: IngestOptio
     bar.stop();
   }
   await rt.services.ledger.flush();
+  return report(opts, entry.name, mode, result);
+}
 
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ dataset: opts.dataset, entry: entry.name, ...result })}\n`);
-  } else {
-    const status = { done: '完成 done', aborted: '中止 aborted', failed: '失败 failed' }[result.status];
-    process.stdout.write(
-      [
-        `${entry.name} (${opts.dataset}) · ${mode} · batch ${result.batchId}: ${status}`,
-        `  read ${result.rowsRead}, accepted ${result.rowsAccepted}, rejected ${result.rowsRejected}`,
-        `  inserted ${result.rowsInserted}, updated ${result.rowsUpdated}, deleted ${result.rowsDeleted}` +
-          (result.version ? `, version ${result.version}` : ''),
-        ...(result.error ? [`  ${result.error['zh-CN']}`, `  ${result.error.en}`] : []),
-        '',
-      ].join('\n'),
-    );
+/** `datong ingest … --server URL`: the same through another node's HTTP API. */
+export async function ingestRemoteCommand(file: string, opts: IngestOptions): Promise<number> {
+  const { mode, format } = checkOptions(file, opts);
+  const bar = progressBar(opts);
+  try {
+    const { entry, batch } = await ingestRemote({
+      server: opts.server!,
+      file,
+      dataset: opts.dataset,
+      mode,
+      format,
+      encoding: opts.encoding,
+      sheet: opts.sheet,
+      headerRow: opts.headerRow,
+      threshold: opts.threshold,
+      token: opts.token ?? process.env.DATONG_TOKEN,
+      user: opts.user,
+      password: process.env.DATONG_PASSWORD,
+      onProgress: (p) =>
+        bar?.update(p.total ? Math.floor((p.bytes / p.total) * 100) : 0, {
+          rows: p.rowsRead ?? 0,
+          rejected: p.rowsRejected ?? 0,
+        }),
+    });
+    if (batch.status === 'done') bar?.update(100);
+    bar?.stop();
+    return report(opts, entry.name, mode, batch);
+  } catch (err) {
+    bar?.stop();
+    throw err;
   }
-  return result.status === 'done' ? 0 : 1;
 }

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
-import { makeOrg } from '../support/factories.js';
+import { makeOrg, makeUser } from '../support/factories.js';
 import { systemContext } from '../../src/platform/context.js';
 import { withTx } from '../../src/platform/db/pool.js';
 import { approveEntry, createEntry, submitEntry } from '../../src/modules/catalog/index.js';
@@ -18,13 +18,17 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 let t: TestApp;
 let code: string;
 let dir: string;
+let orgId: string;
 
-async function datong(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function datong(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--import', 'tsx', path.join(root, 'src/cli/index.ts'), ...args, '--home', t.services.config.home],
-      { cwd: root, env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'warn' } },
+      { cwd: root, env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'warn', ...env } },
     );
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -37,6 +41,7 @@ beforeAll(async () => {
   t = await testApp();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datong-ingest-cli-'));
   const org = await makeOrg(t.pool);
+  orgId = org.id;
   const ctx = { ...systemContext('test'), services: t.services };
   code = await withTx(t.pool, async (tx) => {
     const e = await createEntry(ctx, tx, { ...ENTRY, providerOrgId: org.id });
@@ -82,5 +87,38 @@ describe('datong ingest', () => {
     const r = await datong(['ingest', path.join(dir, 'bad.csv'), '--dataset', '9.99/999999']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no published catalog entry/);
+  }, 60_000);
+
+  it("loads through another node's HTTP API with --server, logging in with --user", async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
+    const steward = await makeUser(t.pool, { roles: ['data_steward'], orgId });
+    const file = path.join(dir, 'remote.csv');
+    await fs.writeFile(file, iconv.encode(csv([row(201), row(202), `${uscc(203)},,,,`]), 'gb18030'));
+    const args = ['ingest', file, '--dataset', code, '--mode', 'append', '--threshold', '0.5', '--json'];
+    const r = await datong([...args, '--server', url, '--user', steward.username], {
+      DATONG_PASSWORD: steward.password,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      status: 'done',
+      rowsRead: 3,
+      rowsInserted: 2,
+      rowsRejected: 1,
+    });
+    const { rows } = await t.pool.query<{ source: Record<string, unknown>; started_by_name: string }>(
+      'SELECT source, started_by_name FROM datong.ingest_batches ORDER BY id DESC LIMIT 1',
+    );
+    expect(rows[0]?.source).toMatchObject({ kind: 'upload', name: 'remote.csv', format: 'csv' });
+
+    const wrong = await datong([...args, '--server', url, '--user', steward.username], {
+      DATONG_PASSWORD: 'not the password',
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/401/);
+    const none = await datong([...args, '--server', url]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/DATONG_TOKEN/);
   }, 60_000);
 });

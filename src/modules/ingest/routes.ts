@@ -262,6 +262,9 @@ const RejectRowsSchema = Type.Object({
   ),
 });
 
+const CodeQuery = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
+const EntryRefSchema = Type.Object({ entryId: Uuid, code: Type.String(), name: Type.String() });
+
 const RollbackBody = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, strict);
 const RejectsQuery = Type.Object({ format: Type.Enum(['csv', 'xlsx'] as const, { default: 'csv' }) }, strict);
 
@@ -768,6 +771,27 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     },
   );
 
+  r.get(
+    '/api/ingest/entries',
+    {
+      config: { permission: 'dataset.read' },
+      schema: {
+        tags,
+        summary: '按资源代码查找目录 / the catalog entry of a resource code (for `datong ingest --server`)',
+        querystring: CodeQuery,
+        response: { 200: EntryRefSchema },
+      },
+    },
+    async (req) => {
+      const { rows } = await pool.query<{ id: string }>(
+        'SELECT id FROM datong.catalog_entries WHERE code = $1',
+        [req.query.code],
+      );
+      if (!rows[0]) throw notFound();
+      const entry = await readableEntry(req, rows[0].id);
+      return { entryId: entry.id, code: entry.code, name: entry.name };
+    },
+  );
   r.put(
     '/api/catalog/entries/:id/dataset/mapping',
     {
