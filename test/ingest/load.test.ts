@@ -222,6 +222,61 @@ describe('modes', () => {
     ]);
   });
 
+  it('loads every text format in every encoding, and XLSX, to the same stored rows', async () => {
+    const encodings = {
+      utf8: (text: string) => Buffer.from(text, 'utf8'),
+      'utf8-bom': (text: string) =>
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]),
+      gb18030: (text: string) => iconv.encode(text, 'gb18030'),
+    };
+    const names = HEADER.split(',');
+    const cells = (n: number) => row(n, `矩阵企业${n}号（深圳）`).split(',');
+    const texts: Record<Exclude<Format, 'xlsx'>, (ns: number[]) => string> = {
+      csv: (ns) => csv(ns.map((n) => cells(n).join(','))),
+      tsv: (ns) => [names, ...ns.map(cells)].map((r) => r.join('\t')).join('\n') + '\n',
+      json: (ns) => JSON.stringify(ns.map((n) => Object.fromEntries(names.map((h, i) => [h, cells(n)[i]])))),
+      ndjson: (ns) =>
+        ns.map((n) => JSON.stringify(Object.fromEntries(names.map((h, i) => [h, cells(n)[i]])))).join('\n'),
+    };
+    let n = 1000;
+    const expected: string[] = [];
+    for (const [format, text] of Object.entries(texts) as [
+      Exclude<Format, 'xlsx'>,
+      (ns: number[]) => string,
+    ][]) {
+      for (const encode of Object.values(encodings)) {
+        const ns = [n, n + 1, n + 2];
+        n += 3;
+        const r = await load('upsert', encode(text(ns)), { format });
+        expect(r, `${format}`).toMatchObject({
+          status: 'done',
+          rowsRead: 3,
+          rowsInserted: 3,
+          rowsRejected: 0,
+        });
+        expected.push(...ns.map((k) => `矩阵企业${k}号（深圳）`));
+      }
+    }
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('企业');
+    sheet.addRow(names);
+    for (const k of [n, n + 1, n + 2]) sheet.addRow(cells(k));
+    expected.push(...[n, n + 1, n + 2].map((k) => `矩阵企业${k}号（深圳）`));
+    const xlsx = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(await load('upsert', xlsx, { format: 'xlsx' })).toMatchObject({ status: 'done', rowsInserted: 3 });
+
+    const { rows: got } = await t.pool.query<{ qymc: string }>(
+      `SELECT qymc FROM ${view} WHERE qymc LIKE '矩阵企业%' ORDER BY uscc`,
+    );
+    expect(got.map((g) => g.qymc)).toEqual(expected);
+    // The same rows again, in another format and encoding: upsert changes nothing.
+    const again = await load('upsert', encodings.gb18030(texts.json([1000, 1001, 1002])), { format: 'json' });
+    expect(again).toMatchObject({ status: 'done', rowsInserted: 0, rowsUpdated: 0 });
+    // And delete takes its keys from any format too.
+    const del = await load('delete', encodings['utf8-bom'](texts.ndjson([1000, 1001])), { format: 'ndjson' });
+    expect(del).toMatchObject({ status: 'done', rowsDeleted: 2 });
+  });
+
   it('refuses a file without a required column, naming it', async () => {
     const r = await load('replace', csv([`${uscc(1)},2020-01-01`], '统一社会信用代码,成立日期'));
     expect(r.status).toBe('aborted');
