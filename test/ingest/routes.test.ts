@@ -614,3 +614,56 @@ describe('probe and the saved mapping', () => {
     expect(unknown.json()).toMatchObject({ code: 'ingest_format_unknown' });
   });
 });
+
+describe('indexes a steward asks for', () => {
+  const putIndexes = (indexes: string[][], headers = steward) =>
+    t.app.inject({
+      method: 'PUT',
+      url: `/api/catalog/entries/${entryId}/dataset/indexes`,
+      payload: { indexes },
+      headers,
+    });
+  /** Each kept version table's indexes other than the primary key, as column lists. */
+  const indexed = async () => {
+    const ds = (await get(`/api/catalog/entries/${entryId}/dataset`)).json<{
+      name: string;
+      versions: { version: number }[];
+    }>();
+    const out: Record<number, string[]> = {};
+    for (const { version } of ds.versions) {
+      const { rows } = await t.pool.query<{ def: string }>(
+        `SELECT indexdef AS def FROM pg_indexes
+          WHERE schemaname = 'ds' AND tablename = $1 AND indexname NOT LIKE '%pkey' ORDER BY indexdef`,
+        [`${ds.name}__v${version}`],
+      );
+      out[version] = rows.map((r) => /\((.*)\)$/.exec(r.def)![1]!).sort();
+    }
+    return out;
+  };
+
+  it('adds them to every kept version and to the next replace, and drops them when asked', async () => {
+    expect(Object.values(await indexed()).flat()).toEqual([]);
+    const res = await putIndexes([['qymc'], ['zczb', 'qymc']]);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ indexes: [['qymc'], ['zczb', 'qymc']] });
+    for (const defs of Object.values(await indexed())) expect(defs).toEqual(['qymc', 'zczb, qymc']);
+
+    const r = await loaded(csv(range(1, 5).map((n) => row(n))));
+    expect(r).toMatchObject({ status: 'done' });
+    expect((await indexed())[r.version!]).toEqual(['qymc', 'zczb, qymc']);
+
+    expect((await putIndexes([['zczb']])).statusCode).toBe(200);
+    for (const defs of Object.values(await indexed())) expect(defs).toEqual(['zczb']);
+    expect((await putIndexes([])).statusCode).toBe(200);
+    expect(Object.values(await indexed()).flat()).toEqual([]);
+  });
+
+  it('refuses unknown fields, repeats, the key itself and other organisations', async () => {
+    for (const bad of [[['nosuch']], [['qymc', 'qymc']], [['qymc'], ['qymc']], [['uscc']]]) {
+      const res = await putIndexes(bad);
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'dataset_index_invalid' });
+    }
+    expect((await putIndexes([['qymc']], otherSteward)).statusCode).toBe(403);
+  });
+});

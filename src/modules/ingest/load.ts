@@ -13,6 +13,7 @@ import { maskValue } from './mask.js';
 import { progressEnded, progressReported, progressStarted } from './progress.js';
 import type { RecordSource } from './read/index.js';
 import {
+  createIndexes,
   createTableSql,
   datasetView,
   ensureDataset,
@@ -329,6 +330,8 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
       });
     }
 
+    // The steward's own indexes, built once the rows are in (and only for a batch that applies).
+    if (req.mode === 'replace') await createIndexes(client, ds.name, result.version!, ds.indexes);
     await applyMode(client, ds, req.mode, result, keyCols, rejects);
     result.status = 'done';
     await client.query(

@@ -20,7 +20,7 @@ import { maskValue } from './mask.js';
 import { liveProgress } from './progress.js';
 import { openSource, type Encoding, type Format, type RecordSource } from './read/index.js';
 import { CSV_TYPE, XLSX_TYPE, readRejects, writeRejectsCsv, writeRejectsXlsx } from './rejects-export.js';
-import { datasetView, ensureDataset, pointView, readDataset, versionTable } from './tables.js';
+import { datasetView, ensureDataset, pointView, readDataset, setIndexes, versionTable } from './tables.js';
 
 /**
  * The HTTP API of aggregation (docs/INGEST.md "HTTP"):
@@ -82,6 +82,10 @@ export const ingestMessages = {
   dataset_mapping_invalid: {
     'zh-CN': '映射无效：{zh}',
     en: 'The mapping is invalid: {en}',
+  },
+  dataset_index_invalid: {
+    'zh-CN': '索引无效：{zh}',
+    en: 'The index list is invalid: {en}',
   },
   dataset_version_current: {
     'zh-CN': '版本 {version} 已是当前版本',
@@ -191,6 +195,9 @@ const DatasetSchema = Type.Object({
   mapping: Type.Record(Type.String(), Type.String(), {
     description: 'the saved header mapping: source header → field code',
   }),
+  indexes: Type.Array(Type.Array(Type.String()), {
+    description: 'indexes a steward asked for, each a list of column codes (B-tree)',
+  }),
   versions: Type.Array(
     Type.Object({
       version: Type.Integer(),
@@ -262,6 +269,17 @@ const RejectRowsSchema = Type.Object({
   ),
 });
 
+const IndexesBody = Type.Object(
+  {
+    indexes: Type.Array(
+      Type.Array(Type.String({ minLength: 1, maxLength: 63 }), { minItems: 1, maxItems: 4 }),
+      {
+        maxItems: 10,
+      },
+    ),
+  },
+  strict,
+);
 const CodeQuery = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }) }, strict);
 const EntryRefSchema = Type.Object({ entryId: Uuid, code: Type.String(), name: Type.String() });
 
@@ -369,6 +387,7 @@ async function datasetOf(q: Queryable, entryId: string): Promise<Dataset> {
     currentVersion: ds.currentVersion,
     keepVersions: ds.keepVersions,
     mapping: ds.mapping,
+    indexes: ds.indexes,
     versions: versions.map((v) => ({
       version: v.version,
       rowCount: Number(v.row_count),
@@ -790,6 +809,66 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
       if (!rows[0]) throw notFound();
       const entry = await readableEntry(req, rows[0].id);
       return { entryId: entry.id, code: entry.code, name: entry.name };
+    },
+  );
+  r.put(
+    '/api/catalog/entries/:id/dataset/indexes',
+    {
+      config: { permission: 'dataset.load' },
+      schema: {
+        tags,
+        summary: '设置数据表索引 / set the indexes a steward asks for',
+        description:
+          'A dataset table has only its key as index unless a steward asks for more: each element is the ' +
+          'column list of one B-tree index (at most 10 indexes of 1–4 columns). Every kept version gets ' +
+          'the new list (indexes no longer listed are dropped), and every later replace builds it after ' +
+          'loading. Audited as ingest.indexes.',
+        params: EntryParams,
+        body: IndexesBody,
+        response: { 200: DatasetSchema },
+      },
+    },
+    async (req) => {
+      const entry = await maintainedEntry(req, req.params.id);
+      const ctx = ctxOf(req);
+      return withTx(pool, async (tx) => {
+        await ensureDataset(tx, entry.id);
+        const ds = (await readDataset(tx, entry.id, true))!;
+        const indexes = req.body.indexes;
+        const codes = new Set(ds.columns.map((c) => c.code));
+        const key = ds.columns.filter((c) => c.key).map((c) => c.code);
+        const seen = new Set<string>();
+        for (const cols of indexes) {
+          const unknown = cols.find((c) => !codes.has(c));
+          const problem =
+            unknown !== undefined
+              ? { zh: `信息项 ${unknown} 不存在`, en: `there is no field ${unknown}` }
+              : new Set(cols).size !== cols.length
+                ? {
+                    zh: `索引 (${cols.join(', ')}) 重复列出了信息项`,
+                    en: `(${cols.join(', ')}) lists a field twice`,
+                  }
+                : seen.has(cols.join(','))
+                  ? { zh: `索引 (${cols.join(', ')}) 重复`, en: `(${cols.join(', ')}) is listed twice` }
+                  : cols.join(',') === key.join(',')
+                    ? { zh: '主键已有索引', en: 'the key has its index already' }
+                    : null;
+          if (problem) throw ingestProblem(400, 'dataset_index_invalid', problem);
+          seen.add(cols.join(','));
+        }
+        await setIndexes(tx, ds, indexes);
+        await services.ledger.record(
+          tx,
+          eventFor(ctx, {
+            action: 'ingest.indexes',
+            objectType: 'dataset',
+            objectId: ds.id,
+            orgId: entry.providerOrgId,
+            detail: { code: entry.code, indexes },
+          }),
+        );
+        return datasetOf(tx, entry.id);
+      });
     },
   );
   r.put(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../../platform/db/pool.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { FieldInput } from '../catalog/schemas.js';
@@ -8,7 +9,7 @@ import { pgType } from './check.js';
  * Dataset tables (docs/INGEST.md "Tables"): schema ds holds, per dataset, version tables
  * ds."<name>__v<N>" and the view ds."<name>" that readers use. Columns are the catalog fields'
  * ASCII codes with mapped types, the declared key is the primary key, and there is no other
- * index. Only this file writes DDL in schema ds.
+ * index unless a steward asks for one (`setIndexes`). Only this file writes DDL in schema ds.
  */
 
 export interface DatasetColumn {
@@ -28,6 +29,8 @@ export interface DatasetRow {
   currentVersion: number;
   keepVersions: number;
   mapping: Record<string, string>;
+  /** Indexes a steward asked for: the column codes of each B-tree index. */
+  indexes: string[][];
 }
 
 const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
@@ -152,9 +155,65 @@ export async function ensureDataset(tx: Queryable, entryId: string): Promise<Dat
 export async function readDataset(tx: Queryable, entryId: string, lock = false): Promise<DatasetRow | null> {
   const { rows } = await tx.query<DatasetRow>(
     `SELECT id, entry_id AS "entryId", name, catalog_version AS "catalogVersion", columns,
-            current_version AS "currentVersion", keep_versions AS "keepVersions", mapping
+            current_version AS "currentVersion", keep_versions AS "keepVersions", mapping, indexes
        FROM datong.datasets WHERE entry_id = $1${lock ? ' FOR UPDATE' : ''}`,
     [entryId],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * The name of a steward's index on one version table: stable for the same columns, unique in
+ * schema ds, and short (a dataset name may take 51 of PostgreSQL's 63 bytes).
+ */
+export function indexName(name: string, version: number, columns: readonly string[]): string {
+  return `ix_${createHash('sha256')
+    .update(`${name}__v${version}:${columns.join(',')}`)
+    .digest('hex')
+    .slice(0, 20)}`;
+}
+
+/** Creates the steward's indexes on one version table (those it already has are kept). */
+export async function createIndexes(
+  tx: Queryable,
+  name: string,
+  version: number,
+  indexes: readonly (readonly string[])[],
+): Promise<void> {
+  for (const columns of indexes) {
+    await tx.query(
+      `CREATE INDEX IF NOT EXISTS ${q(indexName(name, version, columns))}
+          ON ${versionTable(name, version)} (${columns.map(q).join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Sets the steward's indexes of a dataset: every kept version table gets the new ones and loses
+ * those no longer asked for; later replace loads build them too. Call with the dataset row locked.
+ */
+export async function setIndexes(
+  tx: Queryable,
+  ds: DatasetRow,
+  indexes: readonly (readonly string[])[],
+): Promise<void> {
+  const { rows: versions } = await tx.query<{ version: number }>(
+    'SELECT version FROM datong.dataset_versions WHERE dataset_id = $1',
+    [ds.id],
+  );
+  for (const { version } of versions) {
+    const wanted = new Set(indexes.map((cols) => indexName(ds.name, version, cols)));
+    const { rows: present } = await tx.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'ds' AND tablename = $1 AND starts_with(indexname, 'ix_')`,
+      [`${ds.name}__v${version}`],
+    );
+    for (const { indexname } of present) {
+      if (!wanted.has(indexname)) await tx.query(`DROP INDEX ds.${q(indexname)}`);
+    }
+    await createIndexes(tx, ds.name, version, indexes);
+  }
+  await tx.query('UPDATE datong.datasets SET indexes = $2, updated_at = now() WHERE id = $1', [
+    ds.id,
+    JSON.stringify(indexes),
+  ]);
 }
