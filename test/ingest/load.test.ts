@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../support/app.js';
 import { bearerFor, makeOrg, makeUser } from '../support/factories.js';
 import { systemContext } from '../../src/platform/context.js';
-import { openSource, type Format } from '../../src/modules/ingest/read/index.js';
+import { openSource, type Format, type RecordSource } from '../../src/modules/ingest/read/index.js';
 import {
   failInterruptedBatches,
   loadBatch,
@@ -275,6 +275,38 @@ describe('modes', () => {
     // And delete takes its keys from any format too.
     const del = await load('delete', encodings['utf8-bom'](texts.ndjson([1000, 1001])), { format: 'ndjson' });
     expect(del).toMatchObject({ status: 'done', rowsDeleted: 2 });
+  });
+
+  it('fails a batch whose source breaks midway, the process and the current data intact', async () => {
+    const before = await rows();
+    const source: RecordSource = {
+      header: HEADER.split(','),
+      warnings: [],
+      bytesRead: () => 0,
+      records: (async function* () {
+        for (let n = 1; n <= 5000; n++) yield { row: n + 1, values: row(5000 + n).split(',') };
+        throw new Error('the source broke');
+      })(),
+    };
+    for (const mode of ['replace', 'upsert'] as const) {
+      const r = await loadBatch({ ...systemContext('test'), services: t.services }, entryId, {
+        mode,
+        source:
+          mode === 'replace'
+            ? source
+            : {
+                ...source,
+                records: (async function* () {
+                  yield { row: 2, values: row(9999).split(',') };
+                  throw new Error('the source broke');
+                })(),
+              },
+        sourceInfo: { kind: 'test' },
+      });
+      expect(r, mode).toMatchObject({ status: 'failed' });
+      expect(r.error?.en).toContain('the source broke');
+    }
+    expect(await rows()).toEqual(before);
   });
 
   it('refuses a file without a required column, naming it', async () => {

@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { eventFor } from '../../platform/audit/types.js';
+import { AppError } from '../../platform/http/errors.js';
+import { localize } from '../../platform/i18n/index.js';
 import type { RequestContext } from '../../platform/context.js';
 import type { Pool, Tx as PoolClient } from '../../platform/db/pool.js';
 import type { Services } from '../../platform/services.js';
@@ -88,6 +90,28 @@ class BatchAbort extends Error {
   constructor(readonly reason: Message) {
     super(reason.en);
   }
+}
+
+/** A source that fails with a reason in both languages (a pull's timeout, a dropped connection). */
+export class SourceFailure extends Error {
+  constructor(readonly reason: Message) {
+    super(reason.en);
+  }
+}
+
+/** The reason in both languages a source failure or a readers' AppError carries; null for others. */
+export function reasonOf(e: unknown): Message | null {
+  if (e instanceof SourceFailure) return e.reason;
+  if (e instanceof AppError) {
+    return { 'zh-CN': localize(e.text, 'zh-CN', e.params), en: localize(e.text, 'en', e.params) };
+  }
+  return null;
+}
+
+/** Why a batch failed, in both languages: the source's or the readers' own words when they have them. */
+function failureOf(e: unknown): Message {
+  const text = e instanceof Error ? e.message : String(e);
+  return reasonOf(e) ?? { 'zh-CN': `加载失败：${text}`, en: `The load failed: ${text}` };
 }
 
 /**
@@ -311,6 +335,9 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
       copy.end();
       await finished(copy);
     } catch (e) {
+      // The server's answer to the aborted COPY arrives as an 'error' on the stream: it is this
+      // same failure, and unheard it would be an uncaught exception that ends the process.
+      copy.on('error', () => undefined);
       copy.destroy();
       throw e;
     }
@@ -387,7 +414,7 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
               'zh-CN': `信息项 ${e.field} 的定义无法用于校验：${e.reason['zh-CN']}`,
               en: `Field ${e.field} cannot be checked as defined: ${e.reason.en}`,
             }
-          : { 'zh-CN': `加载失败：${(e as Error).message}`, en: `The load failed: ${(e as Error).message}` };
+          : failureOf(e);
     if (result.batchId) {
       await client
         .query(
@@ -602,5 +629,61 @@ async function storeRejects(client: PoolClient, batchId: number, rejects: readon
         part.map((r) => r.reason.en),
       ],
     );
+  }
+}
+
+/**
+ * Records a batch that failed before `loadBatch` could start (the source could not be opened: a
+ * timeout, a refused connection, an unreadable answer), so that it shows among the dataset's
+ * batches with its reason. Creates the dataset if needed, as `loadBatch` would.
+ */
+export async function recordFailedBatch(
+  ctx: LoadContext,
+  entryId: string,
+  mode: LoadMode,
+  sourceInfo: Record<string, unknown>,
+  error: Message,
+): Promise<BatchResult> {
+  const client = await ctx.services.pool.connect();
+  const actor = ctx.actor;
+  try {
+    let ds = await readDataset(client, entryId);
+    if (!ds) {
+      await client.query('BEGIN');
+      try {
+        ds = await ensureDataset(client, entryId);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    }
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO datong.ingest_batches (dataset_id, mode, source, status, error, started_by, started_by_name, finished_at)
+       VALUES ($1, $2, $3, 'failed', $4, $5, $6, now()) RETURNING id`,
+      [
+        ds.id,
+        mode,
+        JSON.stringify(sourceInfo),
+        JSON.stringify(error),
+        actor.kind === 'user' || actor.kind === 'app' ? actor.id : null,
+        actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
+      ],
+    );
+    return {
+      batchId: Number(rows[0]!.id),
+      status: 'failed',
+      rowsRead: 0,
+      rowsAccepted: 0,
+      rowsRejected: 0,
+      rowsInserted: 0,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      bytes: 0,
+      version: null,
+      error,
+    };
+  } finally {
+    client.release();
   }
 }
