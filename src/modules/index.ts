@@ -13,6 +13,8 @@ import harvestRoutes from './catalog/harvest-routes.js';
 import catalogSearchRoutes from './catalog/search-routes.js';
 import { harvestTasks } from './catalog/harvest.js';
 import ingestRoutes from './ingest/routes.js';
+import pullRoutes from './ingest/pull-routes.js';
+import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -26,9 +28,10 @@ export const modules: ModulePlugin[] = [
   catalogImportRoutes,
   catalogSearchRoutes,
   ingestRoutes,
+  pullRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
 export function tasks(services: Services): ScheduledTask[] {
-  return [...authTasks(services.pool), ...harvestTasks(services)];
+  return [...authTasks(services.pool), ...harvestTasks(services), ...ingestPullTasks(services)];
 }
