@@ -43,6 +43,23 @@ describe('demo data', () => {
     for (const r of rows) expect(r.reason_zh).toMatch(/[\u4e00-\u9fff]/);
   });
 
+  it('fills text fields with values of their kind, not "<field name><n>" placeholders', async () => {
+    const { rows: sets } = await t.pool.query<{ name: string; columns: { code: string; name: string }[] }>(
+      'SELECT name, columns FROM datong.datasets',
+    );
+    const placeholders: string[] = [];
+    for (const ds of sets) {
+      for (const c of ds.columns) {
+        const { rows } = await t.pool.query<{ v: string }>(
+          `SELECT "${c.code}"::text AS v FROM ds."${ds.name}" WHERE "${c.code}"::text LIKE $1 || '%' LIMIT 1`,
+          [c.name],
+        );
+        if (rows[0]) placeholders.push(`${c.name}: ${rows[0].v}`);
+      }
+    }
+    expect(placeholders).toEqual([]);
+  });
+
   it('loads nothing twice when seeded again', async () => {
     expect(await seedIngestDemo({ ...systemContext('seed'), services: t.services })).toEqual([]);
   });

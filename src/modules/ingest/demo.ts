@@ -107,6 +107,65 @@ function rng(seed: number): () => number {
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
+/** Values by what a field's Chinese name says it holds, first match wins (demo realism). */
+type Gen = (c: { i: number; district: string; pick: <T>(xs: readonly T[]) => T; r: () => number }) => string;
+const BY_NAME: readonly [RegExp, Gen][] = [
+  [
+    /民族/,
+    ({ pick }) => pick(['汉族', '汉族', '汉族', '汉族', '汉族', '壮族', '瑶族', '回族', '满族', '畲族']),
+  ],
+  [/与.*关系/, ({ pick }) => pick(['户主', '配偶', '长子', '长女', '次子', '父亲', '母亲', '孙子'])],
+  [/税务机关/, ({ district }) => `国家税务总局${district}税务局`],
+  [/登记机关|处罚机关/, ({ district }) => `${district}市场监督管理局`],
+  [
+    /签发机关/,
+    ({ district }) =>
+      district.endsWith('区')
+        ? `${district.slice(0, 3)}公安局${district.slice(3, -1)}分局`
+        : `${district}公安局`,
+  ],
+  [/签发机构/, ({ district }) => `${district}妇幼保健院`],
+  [/业务主管单位/, ({ district }) => `${district}民政局`],
+  [/实施主体/, ({ district }) => `${district}政务服务和数据管理局`],
+  [/执业机构/, ({ district }) => `${district}人民医院`],
+  [/办理地点/, ({ district, i }) => `${district}政务服务中心${(i % 30) + 1}号窗口`],
+  [/受让人/, ({ district, pick }) => `${district.slice(0, 3)}${pick(TRADES)}有限公司`],
+  [/电话/, ({ r }) => `020-${pad(Math.floor(r() * 1e8), 8)}`],
+  [/号牌号码/, ({ pick, r }) => `粤${pick(['A', 'B', 'C', 'E', 'S'])}${pad(Math.floor(r() * 1e5), 5)}`],
+  [/车辆识别代号/, ({ i }) => `LSVAU2180N2${pad(100000 + i, 6)}`],
+  [/文号/, ({ district, i }) => `${district.slice(0, 2)}市监罚〔2025〕${100 + i}号`],
+  [/字号/, ({ i }) => `J440103-2025-${pad(i + 1, 6)}`],
+  [/证件号码/, ({ r }) => `E${pad(Math.floor(r() * 1e8), 8)}`],
+  [/编号|编码|号码|证书号|登记号|单元号|监管号/, ({ i }) => `GD${2025}${pad(i + 1, 8)}`],
+  [/纳税人状态/, ({ pick }) => pick(['正常', '正常', '正常', '非正常', '注销'])],
+  [/登记状态/, ({ pick }) => pick(['存续', '存续', '在业', '注销', '吊销'])],
+  [/机动车状态/, ({ pick }) => pick(['正常', '正常', '抵押', '查封'])],
+  [/参保状态/, ({ pick }) => pick(['参保缴费', '参保缴费', '暂停缴费', '终止参保'])],
+  [/经营状态/, ({ pick }) => pick(['开业', '开业', '开业', '歇业', '清算'])],
+  [/状态/, ({ pick }) => pick(['正常', '正常', '注销'])],
+  [/企业类型/, ({ pick }) => pick(['有限责任公司', '股份有限公司', '个人独资企业', '合伙企业'])],
+  [/纳税人类型/, ({ pick }) => pick(['一般纳税人', '小规模纳税人'])],
+  [/证件类型/, ({ pick }) => pick(['普通护照', '往来港澳通行证', '往来台湾通行证'])],
+  [/组织类型/, ({ pick }) => pick(['社会团体', '民办非企业单位', '基金会'])],
+  [/登记类型/, ({ pick }) => pick(['结婚登记', '离婚登记', '补领结婚证'])],
+  [/权利类型/, ({ pick }) => pick(['国有建设用地使用权', '房屋所有权', '宅基地使用权'])],
+  [/违法行为类型/, ({ pick }) => pick(['虚假广告', '无照经营', '产品质量违法', '价格违法'])],
+  [/机构类别/, ({ pick }) => pick(['综合医院', '专科医院', '社区卫生服务中心', '诊所'])],
+  [/执业类别/, ({ pick }) => pick(['临床', '中医', '口腔', '公共卫生'])],
+  [/执业范围/, ({ pick }) => pick(['内科专业', '外科专业', '儿科专业', '全科医学专业'])],
+  [/诊疗科目/, ({ pick }) => pick(['内科；外科；儿科', '预防保健科；全科医疗科', '口腔科'])],
+  [
+    /技能等级/,
+    ({ pick }) => pick(['五级/初级工', '四级/中级工', '三级/高级工', '二级/技师', '一级/高级技师']),
+  ],
+  [/职业|工种/, ({ pick }) => pick(['电工', '焊工', '育婴员', '中式烹调师', '汽车维修工'])],
+  [/税种/, ({ pick }) => pick(['增值税', '企业所得税', '城镇土地使用税', '房产税'])],
+  [/险种/, ({ pick }) => pick(['企业职工基本养老保险', '失业保险', '工伤保险', '职工基本医疗保险'])],
+  [/用途/, ({ pick }) => pick(['住宅', '商业', '工业', '办公'])],
+  [/经营范围/, () => '一般项目：技术服务、技术开发、技术咨询；软件开发；信息系统集成服务。'],
+  [/处罚内容/, ({ i }) => `罚款人民币${(i % 9) + 1}万元`],
+];
+
 function valueFor(f: FieldInput, i: number, r: () => number, codeTables: Map<string, string[]>): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const region = REGIONS[i % REGIONS.length]!;
@@ -159,6 +218,8 @@ function valueFor(f: FieldInput, i: number, r: () => number, codeTables: Map<str
   if (f.piiKind === 'address' || /地址|住所/.test(f.name))
     return cut(`${DISTRICT[i % DISTRICT.length]}${pick(ROADS)}${1 + Math.floor(r() * 300)}号`);
   if (/名称/.test(f.name)) return cut(`${DISTRICT[i % DISTRICT.length]}${pick(TRADES)}有限公司${i}`);
+  const rule = BY_NAME.find(([re]) => re.test(f.name));
+  if (rule) return cut(rule[1]({ i, district: DISTRICT[i % DISTRICT.length]!, pick, r }));
   return cut(`${f.name}${i + 1}`);
 }
 
