@@ -16,6 +16,7 @@ const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const ProfilePage = lazy(() => import('./features/profile/ProfilePage'));
 const CatalogPage = lazy(() => import('./features/catalog/search/CatalogPage'));
 const EntryDetailPage = lazy(() => import('./features/catalog/detail/EntryDetailPage'));
+const DatasetPage = lazy(() => import('./features/datasets/DatasetPage'));
 const EntryEditorPage = lazy(() => import('./features/catalog/editor/EntryEditorPage'));
 const ReviewQueuePage = lazy(() => import('./features/catalog/review/ReviewQueuePage'));
 const ImportPage = lazy(() => import('./features/catalog/import/ImportPage'));
@@ -69,6 +70,8 @@ export function App() {
           element={<RequirePermission nav="catalogImport">{page(<EntryEditorPage />)}</RequirePermission>}
         />
         <Route path="catalog/:id" element={page(<EntryDetailPage />)} />
+        {/* The dataset page checks dataset.read itself (it is no menu entry). */}
+        <Route path="catalog/:id/data" element={page(<DatasetPage />)} />
         <Route
           path="catalog/:id/edit"
           element={<RequirePermission nav="catalogImport">{page(<EntryEditorPage />)}</RequirePermission>}

@@ -44,6 +44,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The session's CSRF token, for requests made outside `api` (an upload with progress). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
 type Query = Record<string, string | number | undefined | null>;
 
 function withQuery(path: string, query?: Query): string {

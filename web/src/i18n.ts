@@ -1,6 +1,8 @@
 import type { Lang, OrgKind, Role } from './types';
 import { catalogZhCN } from './features/catalog/messages';
 import { catalogEn } from './features/catalog/messages-en';
+import { datasetsZhCN } from './features/datasets/messages';
+import { datasetsEn } from './features/datasets/messages-en';
 
 /** The UI's message catalog. zh-CN is the reference; English must cover every key. */
 const zhCN = {
@@ -156,6 +158,7 @@ const zhCN = {
   'profile.passwordMismatch': '两次输入的新密码不一致',
   'profile.passwordChanged': '密码已修改',
   ...catalogZhCN,
+  ...datasetsZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -315,6 +318,7 @@ const en: Record<MessageKey, string> = {
   'profile.passwordMismatch': 'The two new passwords differ',
   'profile.passwordChanged': 'Password changed',
   ...catalogEn,
+  ...datasetsEn,
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -1,5 +1,6 @@
-import { Card, Space, Tabs, Typography } from 'antd';
-import { useParams, useSearchParams } from 'react-router';
+import { Button, Card, Space, Tabs, Typography } from 'antd';
+import { DatabaseOutlined } from '@ant-design/icons';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useLang } from '../../../lang';
 import { ErrorAlert } from '../../../components/ErrorAlert';
@@ -17,6 +18,7 @@ export default function EntryDetailPage() {
   const { t } = useLang();
   const can = useCan();
   const qc = useQueryClient();
+  const navigate = useNavigate();
   const { id = '' } = useParams();
   const [search] = useSearchParams();
   const version = Number(search.get('version')) || undefined;
@@ -42,7 +44,24 @@ export default function EntryDetailPage() {
         )
       }
       extra={
-        e && <EntryActions entry={e} onDone={() => void qc.invalidateQueries({ queryKey: CATALOG_KEY })} />
+        e && (
+          <Space wrap>
+            {/* 数据: the dataset of a published table entry (归集). */}
+            {e.publishedVersion !== null &&
+              e.resourceKind === 'table' &&
+              !e.restricted &&
+              can('dataset.read') && (
+                <Button
+                  icon={<DatabaseOutlined />}
+                  onClick={() => void navigate(`/catalog/${id}/data`)}
+                  data-testid="entry-data"
+                >
+                  {t('dataset.open')}
+                </Button>
+              )}
+            <EntryActions entry={e} onDone={() => void qc.invalidateQueries({ queryKey: CATALOG_KEY })} />
+          </Space>
+        )
       }
     >
       {e && (
