@@ -5,7 +5,7 @@ import { eventFor } from '../../platform/audit/types.js';
 import { AppError } from '../../platform/http/errors.js';
 import { localize } from '../../platform/i18n/index.js';
 import type { RequestContext } from '../../platform/context.js';
-import type { Pool, Tx as PoolClient } from '../../platform/db/pool.js';
+import { withTx, type Pool, type Tx as PoolClient } from '../../platform/db/pool.js';
 import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
@@ -196,20 +196,7 @@ async function codeTablesOf(
 export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequest): Promise<BatchResult> {
   const { pool, ledger } = ctx.services;
   const client = await pool.connect();
-  const actor = ctx.actor;
-  const result: BatchResult = {
-    batchId: 0,
-    status: 'failed',
-    rowsRead: 0,
-    rowsAccepted: 0,
-    rowsRejected: 0,
-    rowsInserted: 0,
-    rowsUpdated: 0,
-    rowsDeleted: 0,
-    bytes: 0,
-    version: null,
-    error: null,
-  };
+  const result = failedResult(null);
   const rejects: Reject[] = [];
   try {
     // The dataset (created, or altered for new fields) commits on its own.
@@ -220,13 +207,7 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     const { rows: made } = await client.query<{ id: string }>(
       `INSERT INTO datong.ingest_batches (dataset_id, mode, source, started_by, started_by_name)
        VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [
-        ds.id,
-        req.mode,
-        JSON.stringify(req.sourceInfo),
-        actor.kind === 'user' || actor.kind === 'app' ? actor.id : null,
-        actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
-      ],
+      [ds.id, req.mode, JSON.stringify(req.sourceInfo), startedBy(ctx.actor).id, startedBy(ctx.actor).name],
     );
     result.batchId = Number(made[0]!.id);
     await client.query('SELECT pg_advisory_lock($1, $2)', [BATCH_LOCK, result.batchId]);
@@ -644,46 +625,38 @@ export async function recordFailedBatch(
   sourceInfo: Record<string, unknown>,
   error: Message,
 ): Promise<BatchResult> {
-  const client = await ctx.services.pool.connect();
-  const actor = ctx.actor;
-  try {
-    let ds = await readDataset(client, entryId);
-    if (!ds) {
-      await client.query('BEGIN');
-      try {
-        ds = await ensureDataset(client, entryId);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    }
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO datong.ingest_batches (dataset_id, mode, source, status, error, started_by, started_by_name, finished_at)
-       VALUES ($1, $2, $3, 'failed', $4, $5, $6, now()) RETURNING id`,
-      [
-        ds.id,
-        mode,
-        JSON.stringify(sourceInfo),
-        JSON.stringify(error),
-        actor.kind === 'user' || actor.kind === 'app' ? actor.id : null,
-        actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
-      ],
-    );
-    return {
-      batchId: Number(rows[0]!.id),
-      status: 'failed',
-      rowsRead: 0,
-      rowsAccepted: 0,
-      rowsRejected: 0,
-      rowsInserted: 0,
-      rowsUpdated: 0,
-      rowsDeleted: 0,
-      bytes: 0,
-      version: null,
-      error,
-    };
-  } finally {
-    client.release();
-  }
+  const { pool } = ctx.services;
+  const ds = (await readDataset(pool, entryId)) ?? (await withTx(pool, (tx) => ensureDataset(tx, entryId)));
+  const by = startedBy(ctx.actor);
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO datong.ingest_batches (dataset_id, mode, source, status, error, started_by, started_by_name, finished_at)
+     VALUES ($1, $2, $3, 'failed', $4, $5, $6, now()) RETURNING id`,
+    [ds.id, mode, JSON.stringify(sourceInfo), JSON.stringify(error), by.id, by.name],
+  );
+  return failedResult(error, Number(rows[0]!.id));
+}
+
+/** Who a batch records as having started it: the user's or app's id, and a name to show. */
+export function startedBy(actor: LoadContext['actor']): { id: string | null; name: string } {
+  return {
+    id: actor.kind === 'user' || actor.kind === 'app' ? actor.id : null,
+    name: actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
+  };
+}
+
+/** A batch result with nothing loaded: where loadBatch starts, and what a failed start answers. */
+export function failedResult(error: Message | null, batchId = 0): BatchResult {
+  return {
+    batchId,
+    status: 'failed',
+    rowsRead: 0,
+    rowsAccepted: 0,
+    rowsRejected: 0,
+    rowsInserted: 0,
+    rowsUpdated: 0,
+    rowsDeleted: 0,
+    bytes: 0,
+    version: null,
+    error,
+  };
 }

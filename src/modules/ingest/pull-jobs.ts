@@ -4,7 +4,7 @@ import type { Pool } from '../../platform/db/pool.js';
 import type { ScheduledTask } from '../../platform/jobs/index.js';
 import type { Services } from '../../platform/services.js';
 import { lastFiring, parseCron } from '../catalog/harvest-cron.js';
-import { loadBatch, recordFailedBatch, type BatchResult } from './load.js';
+import { failedResult, loadBatch, recordFailedBatch, type BatchResult } from './load.js';
 import { messageOf, openPull, sourceInfoOf, type OpenedPull } from './pull.js';
 import * as store from './pull-store.js';
 
@@ -105,7 +105,7 @@ async function runLocked(services: Services, payload: PullPayload): Promise<Pull
       pull.mode,
       sourceInfoOf(pull, identity),
       reason,
-    ).catch(() => notStarted(reason));
+    ).catch(() => failedResult(reason));
   }
   if (opened) {
     try {
@@ -136,20 +136,6 @@ async function runLocked(services: Services, payload: PullPayload): Promise<Pull
   });
   return { ran: true, result };
 }
-
-const notStarted = (error: BatchResult['error']): BatchResult => ({
-  batchId: 0,
-  status: 'failed',
-  rowsRead: 0,
-  rowsAccepted: 0,
-  rowsRejected: 0,
-  rowsInserted: 0,
-  rowsUpdated: 0,
-  rowsDeleted: 0,
-  bytes: 0,
-  version: null,
-  error,
-});
 
 /** Queues the enabled pulls whose cron fired since they were last queued; returns their ids. */
 export async function schedulePulls(pool: Pool, addJob: AddPullJob, now = new Date()): Promise<string[]> {

@@ -23,6 +23,7 @@ import {
 import { PULL_TASK, pullJobSpec } from './pull-jobs.js';
 import * as store from './pull-store.js';
 import type { PullFields, PullRow } from './pull-store.js';
+import { startedBy } from './load.js';
 import { ingestProblem } from './routes.js';
 import { ensureDataset } from './tables.js';
 
@@ -350,9 +351,10 @@ export default async function pullRoutes(app: FastifyInstance): Promise<void> {
       const created = await withTx(pool, async (tx) => {
         const ds = await ensureDataset(tx, entry.id);
         const pull = await store
+          // created_by references users: an app creating a pull is known by name only.
           .insertPull(tx, ds.id, fields, {
             id: actor.kind === 'user' ? actor.id : null,
-            name: actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
+            name: startedBy(actor).name,
           })
           .catch((err: unknown) => {
             throw nameTaken(err, fields.name);

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import multipart from '@fastify/multipart';
 import { Type, type Static } from 'typebox';
 import { eventFor } from '../../platform/audit/types.js';
-import { withTx, type Queryable } from '../../platform/db/pool.js';
+import { withTx, type Queryable, type Tx } from '../../platform/db/pool.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
 import type { Localized } from '../../platform/i18n/index.js';
 import type { CatalogContext } from '../catalog/context.js';
@@ -14,13 +14,21 @@ import { getEntry } from '../catalog/read.js';
 import type { Entry, FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { maintains, viewerOf } from '../catalog/visibility.js';
-import { loadBatch, type LoadMode } from './load.js';
+import { loadBatch, startedBy, type LoadMode } from './load.js';
 import { describeMapping, mappingProblems } from './mapping.js';
 import { maskValue } from './mask.js';
 import { liveProgress } from './progress.js';
-import { openSource, type Encoding, type Format, type RecordSource } from './read/index.js';
+import { openSource, type Encoding, type Format, type ReadOptions, type RecordSource } from './read/index.js';
 import { CSV_TYPE, XLSX_TYPE, readRejects, writeRejectsCsv, writeRejectsXlsx } from './rejects-export.js';
-import { datasetView, ensureDataset, pointView, readDataset, setIndexes, versionTable } from './tables.js';
+import {
+  datasetView,
+  ensureDataset,
+  pointView,
+  readDataset,
+  setIndexes,
+  versionTable,
+  type DatasetRow,
+} from './tables.js';
 
 /**
  * The HTTP API of aggregation (docs/INGEST.md "HTTP"):
@@ -496,6 +504,66 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     return batch;
   };
 
+  /**
+   * Changes a setting of a maintained entry's dataset (created if need be, its row locked) in one
+   * transaction with its audit event `action`; `change` answers the event's detail. Answers the
+   * dataset.
+   */
+  const changeDataset = async (
+    req: FastifyRequest,
+    entryId: string,
+    action: string,
+    change: (tx: Tx, ds: DatasetRow) => Promise<Record<string, unknown>>,
+  ): Promise<Dataset> => {
+    const entry = await maintainedEntry(req, entryId);
+    return withTx(pool, async (tx) => {
+      await ensureDataset(tx, entry.id);
+      const ds = (await readDataset(tx, entry.id, true))!;
+      const detail = await change(tx, ds);
+      await services.ledger.record(
+        tx,
+        eventFor(ctxOf(req), {
+          action,
+          objectType: 'dataset',
+          objectId: ds.id,
+          orgId: entry.providerOrgId,
+          detail: { code: entry.code, ...detail },
+        }),
+      );
+      return datasetOf(tx, entry.id);
+    });
+  };
+
+  /**
+   * Hands the request's multipart part `file` and the read options its query asks for to `use`
+   * (400 problems for a missing part or an unknown format); whatever of the upload `use` leaves
+   * unread is discarded afterwards, so that the client gets its answer.
+   */
+  const withFilePart = async <T>(
+    req: FastifyRequest,
+    q: Static<typeof ProbeQuery>,
+    use: (file: Readable & { truncated?: boolean }, name: string, options: ReadOptions) => Promise<T>,
+  ): Promise<T> => {
+    if (!req.isMultipart()) throw ingestProblem(400, 'ingest_file_missing');
+    const part = await req.file();
+    if (!part) throw ingestProblem(400, 'ingest_file_missing');
+    const file = part.file;
+    try {
+      if (part.fieldname !== 'file') throw ingestProblem(400, 'ingest_file_missing');
+      const format = q.format ?? formatOfName(part.filename);
+      if (!format) throw ingestProblem(400, 'ingest_format_unknown', { name: part.filename });
+      const sheet = q.sheet === undefined ? undefined : /^\d+$/.test(q.sheet) ? Number(q.sheet) : q.sheet;
+      return await use(file, part.filename, {
+        format,
+        ...(q.encoding ? { encoding: q.encoding as Encoding } : {}),
+        ...(sheet !== undefined ? { sheet } : {}),
+        ...(q.headerRow !== undefined ? { headerRow: q.headerRow } : {}),
+      });
+    } finally {
+      void discardRest(req.raw, file).catch((err: unknown) => req.log.warn({ err }, 'upload drain failed'));
+    }
+  };
+
   // Uploads: multipart is registered in this scope only, with the upload's own size limit.
   await app.register(async (scope) => {
     await scope.register(multipart, {
@@ -523,29 +591,17 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         const entry = await maintainedEntry(req, req.params.id);
         // Refuses an entry that cannot hold data (unpublished, not a table) before reading the file.
         await withTx(pool, (tx) => ensureDataset(tx, entry.id));
-        if (!req.isMultipart()) throw ingestProblem(400, 'ingest_file_missing');
-        const part = await req.file();
-        if (!part) throw ingestProblem(400, 'ingest_file_missing');
-        const file = part.file;
-        try {
-          if (part.fieldname !== 'file') throw ingestProblem(400, 'ingest_file_missing');
-          const q = req.query;
-          const format = q.format ?? formatOfName(part.filename);
-          if (!format) throw ingestProblem(400, 'ingest_format_unknown', { name: part.filename });
-          const sheet = q.sheet === undefined ? undefined : /^\d+$/.test(q.sheet) ? Number(q.sheet) : q.sheet;
-          const source: RecordSource = await openSource(Readable.from(underLimit(file)), {
-            format,
-            ...(q.encoding ? { encoding: q.encoding as Encoding } : {}),
-            ...(sheet !== undefined ? { sheet } : {}),
-            ...(q.headerRow !== undefined ? { headerRow: q.headerRow } : {}),
-          });
+        const q = req.query;
+        return withFilePart(req, q, async (file, name, options) => {
+          const { format, sheet } = options;
+          const source: RecordSource = await openSource(Readable.from(underLimit(file)), options);
           const length = Number(req.headers['content-length']);
           const result = await loadBatch({ ...req.ctx, services }, entry.id, {
             mode: q.mode,
             source,
             sourceInfo: {
               kind: 'upload',
-              name: part.filename,
+              name,
               format,
               encoding: q.encoding ?? 'auto',
               ...(sheet !== undefined ? { sheet } : {}),
@@ -561,11 +617,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             throw ingestProblem(500, 'ingest_not_started', { reason: result.error?.en ?? 'unknown' });
           }
           return { ...result, warnings: source.warnings };
-        } finally {
-          void discardRest(req.raw, file).catch((err: unknown) =>
-            req.log.warn({ err }, 'upload drain failed'),
-          );
-        }
+        });
       },
     );
 
@@ -591,23 +643,9 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
       async (req) => {
         const entry = await maintainedEntry(req, req.params.id);
         const ds = await withTx(pool, (tx) => ensureDataset(tx, entry.id));
-        if (!req.isMultipart()) throw ingestProblem(400, 'ingest_file_missing');
-        const part = await req.file();
-        if (!part) throw ingestProblem(400, 'ingest_file_missing');
-        const file = part.file;
-        try {
-          if (part.fieldname !== 'file') throw ingestProblem(400, 'ingest_file_missing');
-          const q = req.query;
-          const format = q.format ?? formatOfName(part.filename);
-          if (!format) throw ingestProblem(400, 'ingest_format_unknown', { name: part.filename });
-          const sheet = q.sheet === undefined ? undefined : /^\d+$/.test(q.sheet) ? Number(q.sheet) : q.sheet;
+        return withFilePart(req, req.query, async (file, _name, options) => {
           const head = await readHead(file, PROBE_BYTES);
-          const source = await openSource(Readable.from([head]), {
-            format,
-            ...(q.encoding ? { encoding: q.encoding as Encoding } : {}),
-            ...(sheet !== undefined ? { sheet } : {}),
-            ...(q.headerRow !== undefined ? { headerRow: q.headerRow } : {}),
-          });
+          const source = await openSource(Readable.from([head]), options);
           const sample: (string | null)[][] = [];
           try {
             for await (const record of source.records) {
@@ -619,7 +657,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             if (!sample.length || head.length < PROBE_BYTES) throw err;
           }
           return {
-            format,
+            format: options.format,
             encoding: source.encoding ?? null,
             delimiter: source.delimiter ?? null,
             sheets: source.sheets ?? [],
@@ -628,11 +666,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             ...describeMapping(source.header, ds.columns, ds.mapping),
             warnings: source.warnings,
           };
-        } finally {
-          void discardRest(req.raw, file).catch((err: unknown) =>
-            req.log.warn({ err }, 'upload drain failed'),
-          );
-        }
+        });
       },
     );
   });
@@ -763,8 +797,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             ds.id,
             JSON.stringify({ kind: 'rollback', from: ds.currentVersion }),
             target,
-            actor.kind === 'user' ? actor.id : null,
-            actor.kind === 'user' ? actor.displayName : actor.kind === 'anonymous' ? '—' : actor.name,
+            startedBy(actor).id,
+            startedBy(actor).name,
           ],
         );
         await tx.query(`INSERT INTO datong.ingest_changes (batch_id, op, key) VALUES ($1, 'R', NULL)`, [
@@ -828,12 +862,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: DatasetSchema },
       },
     },
-    async (req) => {
-      const entry = await maintainedEntry(req, req.params.id);
-      const ctx = ctxOf(req);
-      return withTx(pool, async (tx) => {
-        await ensureDataset(tx, entry.id);
-        const ds = (await readDataset(tx, entry.id, true))!;
+    async (req) =>
+      changeDataset(req, req.params.id, 'ingest.indexes', async (tx, ds) => {
         const indexes = req.body.indexes;
         const codes = new Set(ds.columns.map((c) => c.code));
         const key = ds.columns.filter((c) => c.key).map((c) => c.code);
@@ -857,19 +887,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
           seen.add(cols.join(','));
         }
         await setIndexes(tx, ds, indexes);
-        await services.ledger.record(
-          tx,
-          eventFor(ctx, {
-            action: 'ingest.indexes',
-            objectType: 'dataset',
-            objectId: ds.id,
-            orgId: entry.providerOrgId,
-            detail: { code: entry.code, indexes },
-          }),
-        );
-        return datasetOf(tx, entry.id);
-      });
-    },
+        return { indexes };
+      }),
   );
   r.put(
     '/api/catalog/entries/:id/dataset/mapping',
@@ -886,11 +905,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         response: { 200: DatasetSchema },
       },
     },
-    async (req) => {
-      const entry = await maintainedEntry(req, req.params.id);
-      const ctx = ctxOf(req);
-      return withTx(pool, async (tx) => {
-        const ds = await ensureDataset(tx, entry.id);
+    async (req) =>
+      changeDataset(req, req.params.id, 'ingest.mapping', async (tx, ds) => {
         const mapping = req.body.mapping;
         const problem = mappingProblems(mapping, ds.columns);
         if (problem) throw ingestProblem(400, 'dataset_mapping_invalid', problem);
@@ -898,19 +914,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
           ds.id,
           JSON.stringify(mapping),
         ]);
-        await services.ledger.record(
-          tx,
-          eventFor(ctx, {
-            action: 'ingest.mapping',
-            objectType: 'dataset',
-            objectId: ds.id,
-            orgId: entry.providerOrgId,
-            detail: { code: entry.code, mapping },
-          }),
-        );
-        return datasetOf(tx, entry.id);
-      });
-    },
+        return { mapping };
+      }),
   );
 
   r.get(
