@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import type { BatchResult } from '../modules/ingest/load.js';
 
 /**
  * `datong ingest FILE --dataset CODE --server URL`: the same load against a node elsewhere,
@@ -29,22 +30,10 @@ export interface RemoteIngest {
 
 export interface RemoteResult {
   entry: { entryId: string; code: string; name: string };
-  batch: {
-    batchId: number;
-    status: 'done' | 'failed' | 'aborted';
-    rowsRead: number;
-    rowsAccepted: number;
-    rowsRejected: number;
-    rowsInserted: number;
-    rowsUpdated: number;
-    rowsDeleted: number;
-    bytes: number;
-    version: number | null;
-    error: { 'zh-CN': string; en: string } | null;
-  };
+  batch: BatchResult;
 }
 
-/** An answer the server refused, with its problem's message in both languages. */
+/** An answer the server refused: its status, problem code and message. */
 export class RemoteError extends Error {
   constructor(
     readonly status: number,

@@ -66,22 +66,8 @@ function progressBar(opts: IngestOptions): SingleBar | null {
   return bar;
 }
 
-type Outcome = Pick<
-  BatchResult,
-  | 'batchId'
-  | 'status'
-  | 'rowsRead'
-  | 'rowsAccepted'
-  | 'rowsRejected'
-  | 'rowsInserted'
-  | 'rowsUpdated'
-  | 'rowsDeleted'
-  | 'version'
-  | 'error'
->;
-
 /** Prints the batch (a summary in both languages, or JSON) and answers the exit status. */
-function report(opts: IngestOptions, entryName: string, mode: LoadMode, result: Outcome): number {
+function report(opts: IngestOptions, entryName: string, mode: LoadMode, result: BatchResult): number {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ dataset: opts.dataset, entry: entryName, ...result })}\n`);
   } else {
