@@ -46,10 +46,18 @@ export const PERMISSIONS = [
   // further limited to the maintainers of the entry's provider organisation by the ingest routes.
   'dataset.read',
   'dataset.load',
+  // The working-day calendar (holidays, 调休) that share-request deadlines are counted on.
+  'calendar.manage',
+  // Sharing (共享): reading requests and grants of one's own organisation (as consumer or
+  // provider; the platform sees all), requesting, the provider's decision, the platform's review.
+  'share.read',
+  'share.request',
+  'share.approve',
+  'share.review',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['org.read', 'standards.read', 'dataset.read'];
+const STAFF_READ: Permission[] = ['org.read', 'standards.read', 'dataset.read', 'share.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   sysadmin: [
@@ -61,6 +69,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'catalog.review',
     'catalog.harvest',
     'standards.manage',
+    'calendar.manage',
+    'share.review',
   ],
   secadmin: [...STAFF_READ, 'user.read', 'user.roles.assign'],
   auditor: [...STAFF_READ, 'audit.read', 'audit.verify'],
@@ -72,11 +82,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'app.manage',
     'catalog.write',
     'dataset.load',
+    'share.request',
+    'share.approve',
   ],
-  data_steward: [...STAFF_READ, 'catalog.write', 'dataset.load'],
-  approver: [...STAFF_READ],
-  developer: [...STAFF_READ, 'app.read', 'app.manage'],
-  member: [...STAFF_READ],
+  data_steward: [...STAFF_READ, 'catalog.write', 'dataset.load', 'share.request'],
+  approver: [...STAFF_READ, 'share.approve'],
+  developer: [...STAFF_READ, 'app.read', 'app.manage', 'share.request'],
+  member: [...STAFF_READ, 'share.request'],
   public_user: [],
 };
 
