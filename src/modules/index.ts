@@ -14,6 +14,7 @@ import catalogSearchRoutes from './catalog/search-routes.js';
 import { harvestTasks } from './catalog/harvest.js';
 import ingestRoutes from './ingest/routes.js';
 import pullRoutes from './ingest/pull-routes.js';
+import calendarRoutes from './sharing/calendar-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -29,6 +30,7 @@ export const modules: ModulePlugin[] = [
   catalogSearchRoutes,
   ingestRoutes,
   pullRoutes,
+  calendarRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
