@@ -12,7 +12,7 @@ import {
   type Message,
   type Reject,
 } from '../../src/modules/ingest/check.js';
-import { maskValue } from '../../src/modules/ingest/mask.js';
+import { defaultMask, maskValue } from '../../src/platform/masking/index.js';
 import {
   REASONS,
   USCC_ALPHABET,
@@ -512,7 +512,7 @@ describe('row check: rows', () => {
       {
         row: 9,
         field: 'name',
-        value: '欧****学',
+        value: '欧*****',
         reason: { 'zh-CN': '长度 6 超过 4', en: 'length 6 exceeds 4' },
       },
       {
@@ -639,26 +639,28 @@ describe('KeyIndex', () => {
 });
 
 describe('maskValue', () => {
+  // The reject store masks a PII field by its kind's default (src/platform/masking).
+  const mask = (piiKind: string, value: string) => maskValue(defaultMask(piiKind), value);
   it('masks each kind of personal information', () => {
-    expect(maskValue('name', '张小三')).toBe('张*三');
-    expect(maskValue('name', '张三')).toBe('张*');
-    expect(maskValue('name', '张')).toBe('*');
-    expect(maskValue('name', '欧阳小明')).toBe('欧**明');
-    expect(maskValue('name', '𠀀小𠀁')).toBe('𠀀*𠀁');
-    expect(maskValue('id_number', '110101199003071234')).toBe('110101********1234');
-    expect(maskValue('id_number', '11010119900')).toBe('110101*9900');
-    expect(maskValue('id_number', '1101011990')).toBe('**********'); // too short to keep 6 + 4
-    expect(maskValue('bank_card', '6222021234567890123')).toBe('622202*********0123');
-    expect(maskValue('mobile', '13812345678')).toBe('138****5678');
-    expect(maskValue('mobile', '1381234')).toBe('*******');
-    expect(maskValue('email', 'zhangsan@example.com')).toBe('z***@example.com');
-    expect(maskValue('email', 'not-an-email')).toBe('n***');
-    expect(maskValue('address', '北京市东城区东华门街道1号')).toBe('北京市东城区***');
-    expect(maskValue('address', '北京')).toBe('北京***');
-    expect(maskValue('other', 'secret')).toBe('***');
-    expect(maskValue('unknown-kind', 'secret')).toBe('***');
-    expect(maskValue('none', 'public')).toBe('public');
-    expect(maskValue('name', '')).toBe('');
+    expect(mask('name', '张小三')).toBe('张**');
+    expect(mask('name', '张三')).toBe('张*');
+    expect(mask('name', '张')).toBe('*');
+    expect(mask('name', '欧阳小明')).toBe('欧***');
+    expect(mask('name', '𠀀小𠀁')).toBe('𠀀**');
+    expect(mask('id_number', '110101199003071234')).toBe('110101********1234');
+    expect(mask('id_number', '11010119900')).toBe('110101*9900');
+    expect(mask('id_number', '1101011990')).toBe('**********'); // too short to keep 6 + 4
+    expect(mask('bank_card', '6222021234567890123')).toBe('6222***********0123');
+    expect(mask('mobile', '13812345678')).toBe('138****5678');
+    expect(mask('mobile', '1381234')).toBe('*******');
+    expect(mask('email', 'zhangsan@example.com')).toBe('z***@example.com');
+    expect(mask('email', 'not-an-email')).toBe('n***');
+    expect(mask('address', '北京市东城区东华门街道1号')).toBe('北京市东城区***');
+    expect(mask('address', '北京')).toBe('**');
+    expect(mask('other', 'secret')).toBe(null);
+    expect(mask('unknown-kind', 'secret')).toBe(null);
+    expect(mask('none', 'public')).toBe('public');
+    expect(mask('name', '')).toBe('');
   });
 });
 

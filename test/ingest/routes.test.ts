@@ -337,8 +337,8 @@ describe('loading, rejects and preview', () => {
     const id = idNo(first);
     expect(other.rows[0]).toEqual({
       ...own.rows[0],
-      // 张小12 → 张**2: the first and the last character.
-      fddbr: `张${'*'.repeat(String(first).length)}${String(first).slice(-1)}`,
+      // 张小12 → 张***: the first character, a star for each other one.
+      fddbr: `张${'*'.repeat(String(first).length + 1)}`,
       fddbrsfzh: `${id.slice(0, 6)}********${id.slice(-4)}`,
     });
 

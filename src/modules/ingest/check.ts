@@ -12,7 +12,7 @@ import {
   validate,
   type ValidatorKind,
 } from '../../platform/validators/index.js';
-import { maskValue } from './mask.js';
+import { defaultMask, maskValue } from '../../platform/masking/index.js';
 
 /**
  * The row check of aggregation (docs/INGEST.md, "Row check"): compiled once per batch from the
@@ -44,7 +44,7 @@ import { maskValue } from './mask.js';
  * - json: must parse; emitted with the insignificant white space removed, NOT re-serialised
  *   (JSON.stringify would round numbers beyond 2^53). `\u0000`, which jsonb cannot hold, is refused.
  * - text may not contain U+0000 (PostgreSQL text cannot hold it).
- * - A rejected value is stored masked (PII fields, see mask.ts) and cut to 1,000 characters.
+ * - A rejected value is stored masked (PII fields, src/platform/masking) and cut to 1,000 characters.
  * - Uniqueness: the normalised key values of every accepted row are kept for the batch in a
  *   KeyIndex (off the JavaScript heap, ~14 bytes per key plus 2 per character: 1M 18-character
  *   keys ≈ 50–70 MB). A rejected row's key is not remembered, so a later good row may use it.
@@ -855,7 +855,8 @@ const MAX_REJECT_VALUE = 1000;
 
 function rejectValue(piiKind: string, value: string | null): string | null {
   if (value === null) return null;
-  const shown = piiKind === 'none' ? value : maskValue(piiKind, value);
+  const shown = piiKind === 'none' ? value : maskValue(defaultMask(piiKind), value);
+  if (shown === null) return null;
   return shown.length > MAX_REJECT_VALUE ? `${shown.slice(0, MAX_REJECT_VALUE)}…` : shown;
 }
 

@@ -11,7 +11,7 @@ import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { getCodeTableValues } from '../standards/index.js';
 import { CheckerError, compileChecker, duplicateKey, type Message, type Reject } from './check.js';
-import { maskValue } from './mask.js';
+import { defaultMask, maskValue } from '../../platform/masking/index.js';
 import { progressEnded, progressReported, progressStarted } from './progress.js';
 import type { RecordSource } from './read/index.js';
 import {
@@ -463,7 +463,7 @@ async function buildKey(
     rejects.push({
       row: Number(r.row),
       field: keyCols.map((c) => c.code).join(','),
-      value: r.key.map((v, i) => (v === null ? '' : pii[i] === 'none' ? v : maskValue(pii[i]!, v))).join(','),
+      value: r.key.map((v, i) => (v === null ? '' : (maskValue(defaultMask(pii[i]!), v) ?? ''))).join(','),
       reason: duplicateKey(Number(r.first)),
     });
   }

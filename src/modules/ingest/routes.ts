@@ -16,7 +16,7 @@ import type { Content } from '../catalog/store.js';
 import { maintains, viewerOf } from '../catalog/visibility.js';
 import { loadBatch, startedBy, type LoadMode } from './load.js';
 import { describeMapping, mappingProblems } from './mapping.js';
-import { maskValue } from './mask.js';
+import { defaultMask, maskValue } from '../../platform/masking/index.js';
 import { liveProgress } from './progress.js';
 import { openSource, type Encoding, type Format, type ReadOptions, type RecordSource } from './read/index.js';
 import { CSV_TYPE, XLSX_TYPE, readRejects, writeRejectsCsv, writeRejectsXlsx } from './rejects-export.js';
@@ -721,7 +721,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
       for (const row of rows) {
         for (const c of columns) {
           const v = row[c.code];
-          if (c.masked && v !== null && v !== undefined) row[c.code] = maskValue(c.pii, v);
+          if (c.masked && v !== null && v !== undefined) row[c.code] = maskValue(defaultMask(c.pii), v);
         }
       }
       const { rows: count } = await pool.query<{ n: string }>(

@@ -10,7 +10,7 @@ import {
   readIfExists,
   readPrivate,
 } from './keys.js';
-import { sealer, signDigest, signatureAlgorithm, suiteHash } from './suite.js';
+import { macKeyDeriver, sealer, signDigest, signatureAlgorithm, suiteHash } from './suite.js';
 
 export type { NodeIdentity } from './types.js';
 export { suiteHash, verifySignature, SM4_GCM_AVAILABLE } from './suite.js';
@@ -50,6 +50,7 @@ export async function loadNodeIdentity(
   const hash = suiteHash(suite);
   const digest = signDigest(suite);
   const box = sealer(suite, dataKey);
+  const macKey = macKeyDeriver(suite, dataKey);
   const keyId = hash(publicKey.export({ type: 'spki', format: 'der' })).toString('hex');
 
   return {
@@ -71,5 +72,6 @@ export async function loadNodeIdentity(
     },
     seal: (pt) => box.seal(pt),
     open: (sealed) => box.open(sealed),
+    macKey,
   };
 }

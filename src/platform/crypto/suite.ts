@@ -11,6 +11,25 @@ export function suiteHash(suite: CryptoSuite): (...parts: Uint8Array[]) => Buffe
   };
 }
 
+/**
+ * Per-purpose MAC keys from the data key: HKDF (RFC 5869) with SHA-256 (intl) or SM3 (gm), empty
+ * salt, info `datong <purpose>`, 32 bytes. Derived once per purpose; callers get a copy, so that
+ * nobody can alter the cached key.
+ */
+export function macKeyDeriver(suite: CryptoSuite, dataKey: Buffer): (purpose: string) => Buffer {
+  const algo = suite === 'gm' ? 'sm3' : 'sha256';
+  const cache = new Map<string, Buffer>();
+  return (purpose) => {
+    if (purpose === '') throw new Error('a MAC key needs a purpose');
+    let key = cache.get(purpose);
+    if (!key) {
+      key = Buffer.from(crypto.hkdfSync(algo, dataKey, Buffer.alloc(0), `datong ${purpose}`, 32));
+      cache.set(purpose, key);
+    }
+    return Buffer.from(key);
+  };
+}
+
 /** Signature digest argument for crypto.sign/verify: Ed25519 takes none, SM2 takes SM3. */
 export function signDigest(suite: CryptoSuite): string | null {
   return suite === 'gm' ? 'sm3' : null;

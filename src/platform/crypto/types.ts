@@ -21,4 +21,10 @@ export interface NodeIdentity {
   /** Authenticated encryption with the node's data key: AES-256-GCM or SM4-GCM. */
   seal(plaintext: Uint8Array): Buffer;
   open(sealed: Uint8Array): Buffer;
+  /**
+   * A 32-byte key for one purpose (`mask` for keyed_hash, `subject` for the audit's subject
+   * hashes), derived from the data key by HKDF (RFC 5869) with the suite's hash, no salt and the
+   * info `datong <purpose>`. Deterministic per node, suite and purpose; a fresh copy each call.
+   */
+  macKey(purpose: string): Buffer;
 }
