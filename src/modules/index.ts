@@ -15,6 +15,8 @@ import { harvestTasks } from './catalog/harvest.js';
 import ingestRoutes from './ingest/routes.js';
 import pullRoutes from './ingest/pull-routes.js';
 import calendarRoutes from './sharing/calendar-routes.js';
+import sharingRoutes from './sharing/routes.js';
+import { sharingTasks } from './sharing/requests.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -31,9 +33,15 @@ export const modules: ModulePlugin[] = [
   ingestRoutes,
   pullRoutes,
   calendarRoutes,
+  sharingRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
 export function tasks(services: Services): ScheduledTask[] {
-  return [...authTasks(services.pool), ...harvestTasks(services), ...ingestPullTasks(services)];
+  return [
+    ...authTasks(services.pool),
+    ...harvestTasks(services),
+    ...ingestPullTasks(services),
+    ...sharingTasks(services),
+  ];
 }
