@@ -16,6 +16,7 @@ import ingestRoutes from './ingest/routes.js';
 import pullRoutes from './ingest/pull-routes.js';
 import calendarRoutes from './sharing/calendar-routes.js';
 import sharingRoutes from './sharing/routes.js';
+import serviceRoutes from './sharing/service-routes.js';
 import { sharingTasks } from './sharing/requests.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
@@ -34,6 +35,7 @@ export const modules: ModulePlugin[] = [
   pullRoutes,
   calendarRoutes,
   sharingRoutes,
+  serviceRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */

@@ -54,6 +54,8 @@ export const PERMISSIONS = [
   'share.request',
   'share.approve',
   'share.review',
+  // An application calling the data services of its grants (signed requests only).
+  'share.use',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -93,7 +95,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 };
 
 /** What a signed application may do on its own behalf (data services join this list later). */
-export const APP_PERMISSIONS: readonly Permission[] = [];
+export const APP_PERMISSIONS: readonly Permission[] = ['share.use'];
 
 export type Actor =
   | { kind: 'anonymous' }
