@@ -1,51 +1,28 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/platform/config.js';
-import { loadNodeIdentity } from '../../src/platform/crypto/index.js';
-import { createLedger, type AuditLedger } from '../../src/platform/audit/index.js';
-import { buildApp } from '../../src/platform/http/app.js';
-import { createAuthenticator } from '../../src/platform/auth/index.js';
-import type { Services } from '../../src/platform/services.js';
-import { modules } from '../../src/modules/index.js';
-import calendarRoutes from '../../src/modules/sharing/calendar-routes.js';
+import type { FastifyInstance } from 'fastify';
+import type { AuditLedger } from '../../src/platform/audit/index.js';
 import {
   addWorkingDays,
   isWorkingDay,
   shanghaiDay,
   workingDaysLeft,
 } from '../../src/modules/sharing/calendar.js';
-import { testDatabase, type TestDatabase } from '../support/db.js';
+import { testApp, type TestApp } from '../support/app.js';
 import { bearerFor, makeUser } from '../support/factories.js';
-import type { FastifyInstance } from 'fastify';
 
-// The node's app as test/support/app.ts builds it, with the calendar's routes added when the
-// module list does not register them yet.
-let db: TestDatabase;
+let t: TestApp;
+let db: { pool: TestApp['pool'] };
 let app: FastifyInstance;
 let ledger: AuditLedger;
-let home: string;
 let admin: string;
 let adminName: string;
 let member: string;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'datong-calendar-'));
-  const config = loadConfig({ home, databaseUrl: db.url }, {});
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const identity = await loadNodeIdentity(config);
-  ledger = createLedger({ pool: db.pool, identity, log });
-  const services: Services = { config, pool: db.pool, ledger, identity, log };
-  app = await buildApp({
-    services,
-    authenticate: createAuthenticator(services),
-    modules: modules.includes(calendarRoutes) ? modules : [...modules, calendarRoutes],
-    serveWeb: false,
-  });
-  await app.ready();
+  t = await testApp();
+  db = { pool: t.pool };
+  app = t.app;
+  ledger = t.services.ledger as AuditLedger;
   const password = 'Calendar-Test-2026!';
   const [a, m] = await Promise.all([
     makeUser(db.pool, { roles: ['sysadmin'], password }),
@@ -58,10 +35,7 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await app?.close();
-  await ledger?.close();
-  await db?.drop();
-  if (home) await fs.rm(home, { recursive: true, force: true });
+  await t?.close();
 });
 
 /** An instant given in Shanghai local time. */
