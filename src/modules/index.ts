@@ -18,6 +18,8 @@ import calendarRoutes from './sharing/calendar-routes.js';
 import sharingRoutes from './sharing/routes.js';
 import serviceRoutes from './sharing/service-routes.js';
 import { sharingTasks } from './sharing/requests.js';
+import demandRoutes from './sharing/demand-routes.js';
+import { demandTasks } from './sharing/demands.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -36,6 +38,7 @@ export const modules: ModulePlugin[] = [
   calendarRoutes,
   sharingRoutes,
   serviceRoutes,
+  demandRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
@@ -45,5 +48,6 @@ export function tasks(services: Services): ScheduledTask[] {
     ...harvestTasks(services),
     ...ingestPullTasks(services),
     ...sharingTasks(services),
+    ...demandTasks(services),
   ];
 }
