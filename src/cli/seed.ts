@@ -7,6 +7,7 @@ import { usccWithCheck } from '../platform/validators/index.js';
 import { createOrg, createUser, findOrgByUscc } from '../modules/identity/index.js';
 import { seedCatalogDemo } from '../modules/catalog/demo.js';
 import { seedIngestDemo } from '../modules/ingest/demo.js';
+import { seedSharingDemo } from '../modules/sharing/demo.js';
 
 export const DEMO_PASSWORD = 'Datong@2026';
 
@@ -133,5 +134,6 @@ export async function seedDemo(
   });
   // Data for the published table entries, loaded like any upload once the catalog has committed.
   const datasets = opts.data === false ? 0 : (await seedIngestDemo(ctx)).length;
+  await seedSharingDemo(ctx);
   return { orgs, users, datasets };
 }

@@ -20,6 +20,8 @@ import serviceRoutes from './sharing/service-routes.js';
 import { sharingTasks } from './sharing/requests.js';
 import demandRoutes from './sharing/demand-routes.js';
 import { demandTasks } from './sharing/demands.js';
+import gatewayRoutes from './sharing/gateway-routes.js';
+import { exportTasks } from './sharing/export.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -39,6 +41,7 @@ export const modules: ModulePlugin[] = [
   sharingRoutes,
   serviceRoutes,
   demandRoutes,
+  gatewayRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
@@ -49,5 +52,6 @@ export function tasks(services: Services): ScheduledTask[] {
     ...ingestPullTasks(services),
     ...sharingTasks(services),
     ...demandTasks(services),
+    ...exportTasks(services),
   ];
 }

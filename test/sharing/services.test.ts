@@ -337,3 +337,151 @@ describe('refusals', () => {
     expect(res.json()).toMatchObject({ code: 'grant_inactive' });
   });
 });
+
+describe('changes since a batch', () => {
+  let gid: string;
+  let entryId: string;
+  let first: number;
+  type Change = {
+    batch: number;
+    op: string;
+    key: Record<string, string> | null;
+    row: Record<string, string> | null;
+  };
+  type Answer = { changes: Change[]; next: string | null; lastBatch: number; keysGranted: boolean };
+  const changes = (body: object) => call(`/api/services/grants/${gid}/changes`, body);
+  const load = async (mode: 'upsert' | 'delete' | 'replace', lines: string[]) => {
+    const header = mode === 'delete' ? 'uscc' : Object.keys(row(1)).join(',');
+    const res = await loadBatch({ ...systemContext('test'), services: t.services }, entryId, {
+      mode,
+      source: await openSource(Readable.from([Buffer.from([header, ...lines].join('\n'))]), {
+        format: 'csv',
+      }),
+      sourceInfo: { kind: 'test' },
+    });
+    expect(res.status).toBe('done');
+    return res.batchId;
+  };
+  const line = (r: Record<string, string>) => Object.values(r).join(',');
+  const masked = (n: number, qymc = `共享测试企业${n}有限公司`) => ({
+    uscc: uscc(n),
+    qymc,
+    fddbr: `张${'*'.repeat(`小${n}`.length)}`,
+    fddbrsfzh: `${idNo(n).slice(0, 6)}********${idNo(n).slice(-4)}`,
+    djjgqh: region(n),
+  });
+
+  beforeAll(async () => {
+    // The grant above ends revoked: the same app asks again and gets a new one (天河 rows only).
+    const { rows } = await t.pool.query<{ app_id: string; entry_id: string }>(
+      'SELECT app_id, entry_id FROM datong.grants WHERE id = $1',
+      [grantId],
+    );
+    entryId = rows[0]!.entry_id;
+    const today = shanghaiDay(new Date());
+    const req = await post('/api/share/requests', consumerDev, {
+      entryId,
+      appId: rows[0]!.app_id,
+      fields: ['uscc', 'qymc', 'fddbr', 'fddbrsfzh', 'djjgqh'],
+      scenario: { name: '企业信息同步', description: '按批次同步变更', basis: '《优化营商环境条例》' },
+      expectedVolume: { perDay: 100 },
+      validFrom: today,
+      validTo: addYears(today, 1),
+    });
+    expect(req.statusCode, req.body).toBe(201);
+    const approved = await post(
+      `/api/share/requests/${req.json<{ id: string }>().id}/approve`,
+      providerApprover,
+      { rowFilter: { field: 'djjgqh', op: 'eq', value: '440106' }, rateLimit: 1000 },
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    gid = approved.json<{ grantId: string }>().grantId;
+  }, 60_000);
+
+  it('starts with the R of the replace that loaded the data', async () => {
+    const res = await changes({ since: 0 });
+    expect(res.statusCode, res.body).toBe(200);
+    const a = res.json<Answer>();
+    expect(a.changes).toEqual([{ batch: a.lastBatch, op: 'R', key: null, row: null }]);
+    expect(a).toMatchObject({ next: null, keysGranted: true });
+    first = a.lastBatch;
+  });
+
+  it('gives inserted and updated rows masked, only inside the row filter, and deleted keys', async () => {
+    const up = await load('upsert', [
+      line({ ...row(2), qymc: '共享测试企业2（更名）有限公司' }), // 天河: U
+      line({ ...row(3), qymc: '福田改名' }), // 福田: outside the filter
+      line(row(31)), // 福田: outside
+      line(row(32)), // 天河: I
+    ]);
+    const del = await load('delete', [uscc(4)]);
+    const before = (await events('share.service.changes')).length;
+    const res = await changes({ since: first });
+    expect(res.statusCode, res.body).toBe(200);
+    const a = res.json<Answer>();
+    expect(a.lastBatch).toBe(del);
+    expect(a.changes).toEqual(
+      [
+        { batch: up, op: 'U', key: { uscc: uscc(2) }, row: masked(2, '共享测试企业2（更名）有限公司') },
+        { batch: up, op: 'I', key: { uscc: uscc(32) }, row: masked(32) },
+        { batch: del, op: 'D', key: { uscc: uscc(4) }, row: null },
+      ].sort((x, y) => x.batch - y.batch || (x.key!.uscc < y.key!.uscc ? -1 : 1)),
+    );
+    expect(res.body).not.toContain('福田改名');
+    expect(res.body).not.toContain(uscc(31));
+    const evs = await events('share.service.changes');
+    expect(evs.length).toBe(before + 1);
+    const e = evs.at(-1)!;
+    expect(e.detail).toMatchObject({
+      grant: gid,
+      since: first,
+      lastBatch: del,
+      changes: 3,
+      rows: 2,
+      deleted: 1,
+    });
+    expect((e.detail.subjects as string[]).sort()).toEqual(
+      [uscc(2), idNo(2), uscc(32), idNo(32), uscc(4)].map(hmacOf).sort(),
+    );
+  });
+
+  it('pages with a cursor through the same changes', async () => {
+    const all = (await changes({ since: first })).json<Answer>().changes;
+    const seen: Change[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const res = await changes({ since: first, limit: 1, ...(after ? { after } : {}) });
+      expect(res.statusCode, res.body).toBe(200);
+      const a = res.json<Answer>();
+      seen.push(...a.changes);
+      after = a.next;
+      pages++;
+    } while (after && pages < 20);
+    expect(seen).toEqual(all);
+    expect((await changes({ since: first, after: 'not-a-cursor' })).statusCode).toBe(400);
+  });
+
+  it('starts from the latest R: everything before it is to be reloaded anyway', async () => {
+    const csv = Array.from({ length: 6 }, (_, i) => line(row(i + 1)));
+    const replaced = await load('replace', csv);
+    const after = await load('upsert', [line(row(8))]); // 天河, new after the replace
+    const a = (await changes({ since: first })).json<Answer>();
+    expect(a.changes).toEqual([
+      { batch: replaced, op: 'R', key: null, row: null },
+      { batch: after, op: 'I', key: { uscc: uscc(8) }, row: masked(8) },
+    ]);
+    expect(a.lastBatch).toBe(after);
+    const none = (await changes({ since: after })).json<Answer>();
+    expect(none).toMatchObject({ changes: [], next: null, lastBatch: after });
+  });
+
+  it('is refused like every data service once the grant is revoked', async () => {
+    expect(
+      (await post(`/api/share/grants/${gid}/revoke`, providerApprover, { reason: '同步结束' })).statusCode,
+    ).toBe(200);
+    const res = await changes({ since: 0 });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ code: 'grant_inactive' });
+  });
+});

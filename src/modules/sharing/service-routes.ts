@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
+import { ident } from '../../platform/db/pool.js';
 import { compileFilter, conditionSchema, type Condition } from './filter.js';
+import { queueExport, exportProblem, exportFileOf, getExport } from './export.js';
 import {
   DataServices,
   MAX_BATCH,
+  MAX_CHANGES,
   MAX_PAGE,
   selectList,
   serviceProblem,
@@ -19,6 +22,10 @@ import {
  *   POST /api/services/grants/:id/query/batch   {keys: [...≤1000], fields?}
  *   POST /api/services/grants/:id/verify        {key, values}
  *   POST /api/services/grants/:id/verify/batch  {items: [{key, values}] ≤1000}
+ *   POST /api/services/grants/:id/changes       {since, limit?, after?}
+ *   POST /api/services/grants/:id/exports       {format: csv | xlsx} → 202 {exportId}
+ *   GET  /api/services/exports/:exportId        the export's status, rows, size
+ *   GET  /api/services/exports/:exportId/file   the file (the same application only)
  * Values leave as text, masked per the grant; verify never returns a stored value.
  */
 
@@ -63,6 +70,40 @@ const BatchVerifyBody = Type.Object(
   strict,
 );
 const BatchVerifyAnswer = Type.Object({ results: Type.Array(VerifyAnswer) });
+
+const ChangesBody = Type.Object(
+  {
+    since: Type.Integer({ minimum: 0, description: 'the last batch already applied (0: from the start)' }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CHANGES })),
+    after: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  strict,
+);
+const Change = Type.Object({
+  batch: Type.Integer(),
+  op: Type.Enum(['I', 'U', 'D', 'R'] as const),
+  key: Type.Union([Row, Type.Null()]),
+  row: Type.Union([Row, Type.Null()]),
+});
+const ChangesAnswer = Type.Object({
+  changes: Type.Array(Change),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'pass as after (same since) for more' }),
+  lastBatch: Type.Integer({ description: 'when next is null: the since of the next call' }),
+  keysGranted: Type.Boolean({ description: 'false: the key fields are not granted, D changes carry no key' }),
+});
+const ExportBody = Type.Object({ format: Type.Enum(['csv', 'xlsx'] as const) }, strict);
+const ExportParams = Type.Object({ exportId: Type.String({ format: 'uuid' }) }, strict);
+const ExportAnswer = Type.Object({
+  id: Type.String(),
+  grantId: Type.String(),
+  format: Type.String(),
+  status: Type.Enum(['queued', 'running', 'done', 'failed'] as const),
+  rows: Type.Union([Type.Integer(), Type.Null()]),
+  bytes: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+});
 
 type Values = Static<typeof Values>;
 
@@ -353,6 +394,233 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
       return { results };
     },
   );
+
+  r.post(
+    '/api/services/grants/:id/changes',
+    {
+      config: { permission: 'share.use' },
+      schema: {
+        tags,
+        summary: '增量：自某批次以来的变更（I/U/D/R） / changes since a batch (I/U/D/R)',
+        params: Params,
+        body: ChangesBody,
+        response: { 200: ChangesAnswer },
+      },
+    },
+    async (req) => {
+      const body = req.body;
+      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const limit = body.limit ?? 100;
+      const cursor = body.after ? decodeChangeCursor(body.after) : undefined;
+      // The batches this call may cover, fixed first: done, after `since`, below any batch still
+      // running (it may finish after a later one), from the latest R (reload) in that range on.
+      const { rows: range } = await ds.pool.query<{ last: string | null; last_r: string | null }>(
+        `WITH r AS (
+           SELECT id FROM datong.ingest_batches
+            WHERE dataset_id = $1 AND status = 'done' AND id > $2
+              AND id < COALESCE((SELECT min(id) FROM datong.ingest_batches
+                                  WHERE dataset_id = $1 AND status = 'running'), 9223372036854775807))
+         SELECT (SELECT max(id) FROM r)::text AS last,
+                (SELECT max(c.batch_id) FROM datong.ingest_changes c
+                  WHERE c.batch_id IN (SELECT id FROM r) AND c.op = 'R')::text AS last_r`,
+        [g0.datasetId, body.since],
+      );
+      const lastBatch = range[0]?.last ? Number(range[0].last) : body.since;
+      const from = Math.max(body.since + 1, range[0]?.last_r ? Number(range[0].last_r) : 0);
+      const keyCodes = g0.keyColumns.map((c) => c.code);
+      const { grant: g, rows } = await ds.guarded<ChangeDbRow>(req.ctx, g0, (g) => {
+        const params: unknown[] = [...g.filterParams];
+        const p = (v: unknown) => `$${params.push(v)}`;
+        const allKeys = g.datasetKeys;
+        const keySet = new Set(allKeys.map((k) => k.code));
+        const keyCast = (code: string, pgType: string) => `((_chg.key->>${p(code)})::${pgType})`;
+        // The current row of an I/U change, under the grant's row filter.
+        const match = allKeys.map((k) => `${ident(k.code)} = ${keyCast(k.code, k.pgType)}`).join(' AND ');
+        const cols = g.columns.map((c) => c.code);
+        const lateral = `SELECT true AS _present, ${selectList(g, cols)} FROM ${g.view}
+                          WHERE ${match}${g.filterSql ? ` AND (${g.filterSql})` : ''}`;
+        // A deleted row is gone: its key passes the filter when the filter names key fields only.
+        const onKey = g.filterFields.every((f) => keySet.has(f));
+        const dPasses = !g.filterSql
+          ? 'true'
+          : onKey
+            ? `EXISTS (SELECT 1 FROM (SELECT ${allKeys
+                .map((k) => `${keyCast(k.code, k.pgType)} AS ${ident(k.code)}`)
+                .join(', ')}) _kv WHERE ${g.filterSql})`
+            : 'true';
+        const keyOut = g.keyColumns
+          .map((c, i) => `${keyCast(c.code, c.pgType)}::text AS "_k${i}"`)
+          .join(', ');
+        const after = cursor
+          ? `AND (c.batch_id, COALESCE(c.key::text, '') COLLATE "C", c.op) > (${p(cursor[0])}::bigint, ${p(cursor[1])}::text COLLATE "C", ${p(cursor[2])}::char(1))`
+          : '';
+        const sql = `SELECT true AS _hit, _chg.batch_id::text AS _batch, _chg.op AS _op,
+                            COALESCE(_chg.key::text, '') AS _kt, _chg._n,
+                            ${keyOut ? `${keyOut},` : ''}
+                            CASE WHEN _chg.op = 'D' THEN ${dPasses} ELSE NULL END AS _dpass,
+                            _row.*
+                       FROM (SELECT c.batch_id, c.op, c.key,
+                                    row_number() OVER (ORDER BY c.batch_id, COALESCE(c.key::text, '') COLLATE "C", c.op) AS _n
+                               FROM datong.ingest_changes c
+                              WHERE c.batch_id >= ${p(from)} AND c.batch_id <= ${p(lastBatch)}
+                                AND c.batch_id IN (SELECT id FROM datong.ingest_batches
+                                                    WHERE dataset_id = ${p(g.datasetId)} AND status = 'done')
+                                ${after}
+                              ORDER BY c.batch_id, COALESCE(c.key::text, '') COLLATE "C", c.op
+                              LIMIT ${limit + 1}) _chg
+                       LEFT JOIN LATERAL (${allKeys.length ? lateral : 'SELECT NULL::boolean AS _present WHERE false'}) _row
+                         ON _chg.op IN ('I', 'U')
+                      ORDER BY _chg._n`;
+        return { sql, params };
+      });
+      rows.sort((a, b) => Number(a._n) - Number(b._n));
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const next = rows.length > limit && last ? encodeChangeCursor([last._batch, last._kt, last._op]) : null;
+      const keysGranted = g.ungrantedKey.length === 0 && g.keyColumns.length > 0;
+      const changes: Static<typeof Change>[] = [];
+      const shownRows: Record<string, unknown>[] = [];
+      const keyValues: Record<string, unknown>[] = [];
+      for (const c of page) {
+        const batch = Number(c._batch);
+        const keyRaw: Record<string, string | null> = {};
+        g.keyColumns.forEach((k, i) => (keyRaw[k.code] = (c[`_k${i}`] as string | null) ?? null));
+        if (c._op === 'R') {
+          changes.push({ batch, op: 'R', key: null, row: null });
+        } else if (c._op === 'D') {
+          if (c._dpass === false) continue;
+          if (keysGranted) keyValues.push(keyRaw);
+          changes.push({
+            batch,
+            op: 'D',
+            key: keysGranted ? present(g, keyCodes, [keyRaw])[0]! : null,
+            row: null,
+          });
+        } else {
+          if (!c._present) continue; // gone since, or outside the grant's row filter
+          shownRows.push(c);
+          const codes = g.columns.map((x) => x.code);
+          changes.push({
+            batch,
+            op: c._op,
+            key: keysGranted ? present(g, keyCodes, [c])[0]! : null,
+            row: present(g, codes, [c])[0]!,
+          });
+        }
+      }
+      await ds.audit(req.ctx, g, 'share.service.changes', {
+        fields: g.columns.map((c) => c.code),
+        since: body.since,
+        lastBatch,
+        changes: changes.length,
+        rows: shownRows.length,
+        deleted: keyValues.length,
+        subjects: [...new Set([...ds.subjectsOf(g, shownRows), ...ds.subjectsOf(g, keyValues)])],
+      });
+      return { changes, next, lastBatch, keysGranted };
+    },
+  );
+
+  r.post(
+    '/api/services/grants/:id/exports',
+    {
+      config: { permission: 'share.use' },
+      schema: {
+        tags,
+        summary:
+          '导出（CSV/XLSX，后台生成） / export the granted rows as CSV or XLSX, built in the background',
+        params: Params,
+        body: ExportBody,
+        response: { 202: Type.Object({ exportId: Type.String() }) },
+      },
+    },
+    async (req, reply) => {
+      // Compiled afresh (no cached grant): a queued export must be one the grant allows now.
+      const g = await ds.grantFor(req.ctx, req.params.id, true);
+      const exportId = await queueExport(app.datong, req.ctx, g, req.body.format);
+      return reply.code(202).send({ exportId });
+    },
+  );
+
+  r.get(
+    '/api/services/exports/:exportId',
+    {
+      config: { permission: 'share.use' },
+      schema: {
+        tags,
+        summary: '导出状态 / the status of an export',
+        params: ExportParams,
+        response: { 200: ExportAnswer },
+      },
+    },
+    async (req) => {
+      const e = await getExport(ds.pool, req.ctx, req.params.exportId);
+      return {
+        id: e.id,
+        grantId: e.grantId,
+        format: e.format,
+        status: e.status,
+        rows: e.rows,
+        bytes: e.bytes,
+        error: e.error,
+        createdAt: e.createdAt.toISOString(),
+        finishedAt: e.finishedAt?.toISOString() ?? null,
+      };
+    },
+  );
+
+  r.get(
+    '/api/services/exports/:exportId/file',
+    {
+      config: { permission: 'share.use' },
+      schema: {
+        tags,
+        summary: '下载导出文件（仅限同一应用） / download the export (its application only)',
+        params: ExportParams,
+      },
+    },
+    async (req, reply) => {
+      const e = await getExport(ds.pool, req.ctx, req.params.exportId);
+      if (e.status !== 'done') throw exportProblem(409, 'export_not_ready', { status: e.status });
+      const file = exportFileOf(app.datong.config.home, e);
+      return reply
+        .header('content-type', file.type)
+        .header('content-disposition', `attachment; filename="${file.name}"`)
+        .header('content-length', String(e.bytes ?? 0))
+        .send(file.stream());
+    },
+  );
+}
+
+interface ChangeDbRow extends Record<string, unknown> {
+  _batch: string;
+  _op: 'I' | 'U' | 'D' | 'R';
+  _kt: string;
+  _n: string;
+  _dpass: boolean | null;
+  _present: boolean | null;
+}
+
+const encodeChangeCursor = (v: [string, string, string]) =>
+  Buffer.from(JSON.stringify(v)).toString('base64url');
+function decodeChangeCursor(after: string): [string, string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(v) &&
+      v.length === 3 &&
+      typeof v[0] === 'string' &&
+      /^\d{1,19}$/.test(v[0]) &&
+      typeof v[1] === 'string' &&
+      typeof v[2] === 'string' &&
+      /^[IUDR]$/.test(v[2])
+    ) {
+      return v as [string, string, string];
+    }
+  } catch {
+    // falls through
+  }
+  throw serviceProblem(400, 'cursor_invalid');
 }
 
 /** Several multi-field keys OR-ed, compiled in chunks small enough for the filter's node limit. */

@@ -30,6 +30,7 @@ import { asFilterError, combine, compileFilter, type Condition } from './filter.
 
 export const MAX_BATCH = 1000;
 export const MAX_PAGE = 1000;
+export const MAX_CHANGES = 1000;
 
 const messages = {
   grant_not_found: { 'zh-CN': '授权 {id} 不存在', en: 'There is no grant {id}' },
@@ -96,6 +97,8 @@ export interface CompiledGrant {
   validFrom: string;
   validTo: string;
   rateLimit: number;
+  /** The dataset's id (its batches and change log), '' when the entry holds no data. */
+  datasetId: string;
   view: string;
   /** Granted columns, in the dataset's order. */
   columns: ServiceColumn[];
@@ -103,12 +106,16 @@ export interface CompiledGrant {
   /** Every column of the dataset (the grant's filter may name fields that are not granted). */
   allColumns: ReadonlyMap<string, { pgType: string }>;
   keyColumns: ServiceColumn[];
+  /** Every key column of the dataset, granted or not, in the dataset's order. */
+  datasetKeys: { code: string; pgType: string }[];
   /** Key fields that are not granted (query and verify by key are then refused). */
   ungrantedKey: string[];
   masks: (row: (string | null)[]) => void;
   /** The grant's row filter as SQL over $1… of `filterParams`, or ''. */
   filterSql: string;
   filterParams: unknown[];
+  /** The fields the grant's row filter names (all columns of the dataset, granted or not). */
+  filterFields: string[];
 }
 
 interface GrantDbRow {
@@ -127,6 +134,7 @@ interface GrantDbRow {
   fields: string[];
   masking: Record<string, MaskFunction>;
   row_filter: Condition | null;
+  ds_id: string | null;
   ds_name: string | null;
   ds_columns: DatasetColumn[] | null;
   content: Content | null;
@@ -137,7 +145,7 @@ const GRANT_SELECT = `
   SELECT g.id, g.app_id, g.consumer_org_id, g.provider_org_id, g.entry_id, e.code AS entry_code,
          g.scenario_name, g.updated_at::text AS version, g.status, g.valid_from::text AS valid_from,
          g.valid_to::text AS valid_to, g.rate_limit, g.fields, g.masking, g.row_filter,
-         d.name AS ds_name, d.columns AS ds_columns, v.content, o.region_code
+         d.id AS ds_id, d.name AS ds_name, d.columns AS ds_columns, v.content, o.region_code
     FROM datong.grants g
     JOIN datong.catalog_entries e ON e.id = g.entry_id
     JOIN datong.orgs o ON o.id = g.consumer_org_id
@@ -159,7 +167,7 @@ export class DataServices {
     this.maskKey = maskKeyOf(services.identity);
   }
 
-  private get pool(): Pool {
+  get pool(): Pool {
     return this.services.pool;
   }
 
@@ -173,7 +181,8 @@ export class DataServices {
       .slice(0, 32);
   }
 
-  private async compile(q: Queryable, id: string): Promise<CompiledGrant | null> {
+  /** Compiles the grant as `q` sees it (also caches it); null when there is no such grant. */
+  async compile(q: Queryable, id: string): Promise<CompiledGrant | null> {
     const { rows } = await q.query<GrantDbRow>(GRANT_SELECT, [id]);
     const g = rows[0];
     if (!g) return null;
@@ -212,11 +221,13 @@ export class DataServices {
       validFrom: g.valid_from,
       validTo: g.valid_to,
       rateLimit: g.rate_limit,
+      datasetId: g.ds_id ?? '',
       view: g.ds_name ? `ds.${ident(g.ds_name)}` : '',
       columns,
       byCode: new Map(columns.map((c) => [c.code, c])),
       allColumns,
       keyColumns: columns.filter((c) => c.key),
+      datasetKeys: dsColumns.filter((c) => c.key).map((c) => ({ code: c.code, pgType: c.pgType })),
       ungrantedKey: dsColumns.filter((c) => c.key && !granted.has(c.code)).map((c) => c.code),
       masks: compileMasks(
         columns.map((c) => g.masking[c.code] ?? 'nullify'),
@@ -224,6 +235,7 @@ export class DataServices {
       ),
       filterSql,
       filterParams,
+      filterFields: g.row_filter ? conditionFields(g.row_filter) : [],
     };
     this.grants.set(id, compiled);
     return compiled;
@@ -334,8 +346,18 @@ export class DataServices {
   }
 }
 
+/** Field codes a condition names. */
+export function conditionFields(c: Condition | undefined, out: string[] = []): string[] {
+  if (!c) return out;
+  if ('and' in c) c.and.forEach((x) => conditionFields(x, out));
+  else if ('or' in c) c.or.forEach((x) => conditionFields(x, out));
+  else if ('not' in c) conditionFields(c.not, out);
+  else out.push(c.field);
+  return out;
+}
+
 /** Why a grant cannot serve this call (null: it can). */
-function unusable(ctx: RequestContext, g: CompiledGrant | undefined, id: string): AppError | null {
+export function unusable(ctx: RequestContext, g: CompiledGrant | undefined, id: string): AppError | null {
   const actor = ctx.actor;
   if (!g || !g.view || actor.kind !== 'app' || g.appId !== actor.id) {
     return serviceProblem(404, 'grant_not_found', { id });
