@@ -200,6 +200,18 @@ afterAll(async () => {
   await t?.close();
 });
 
+describe('the applications a request may name', () => {
+  it("lists the caller's organisation's apps to every requester, members included", async () => {
+    const app = await newApp();
+    const mine = await get('/api/share/apps', member);
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(mine.json<{ id: string }[]>().map((a) => a.id)).toContain(app);
+    const theirs = await get('/api/share/apps', thirdMember);
+    expect(theirs.json<{ id: string }[]>().map((a) => a.id)).not.toContain(app);
+    expect((await get('/api/share/apps', sysadmin)).statusCode).toBe(403);
+  });
+});
+
 describe('rules by share type', () => {
   it('none: 409 share_not_allowed with the legal basis, in both languages, and nothing stored', async () => {
     const app = await newApp();

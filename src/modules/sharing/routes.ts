@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { withTx } from '../../platform/db/pool.js';
 import * as grants from './grants.js';
 import * as requests from './requests.js';
@@ -42,6 +43,31 @@ export default async function sharingRoutes(app: FastifyInstance): Promise<void>
   const optionalBody = async (req: FastifyRequest) => {
     req.body ??= {};
   };
+
+  r.get(
+    '/api/share/apps',
+    {
+      config: { permission: 'share.request' },
+      schema: {
+        tags,
+        summary:
+          "可用于申请的本机构应用 / the applications a request may name: those of the caller's organisation",
+        description: 'Every holder of share.request may list them (members hold no app.read).',
+        response: {
+          200: Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() })),
+        },
+      },
+    },
+    async (req) => {
+      const actor = req.ctx.actor;
+      if (actor.kind !== 'user') return [];
+      const { rows } = await pool.query<{ id: string; name: string }>(
+        'SELECT id, name FROM datong.apps WHERE org_id = $1 ORDER BY name',
+        [actor.orgId],
+      );
+      return rows;
+    },
+  );
 
   r.post(
     '/api/share/requests',
