@@ -180,14 +180,14 @@ describe('归集 in the console', () => {
           }
         }).observe(document.body, { subtree: true, childList: true, attributes: true });
       })()`);
-      // The upload slowed to 750 kB/s (about 2.5 s for the file), so that the running batch's live
+      // The upload slowed to 250 kB/s (about 7 s for the file), so that the running batch's live
       // progress shows before the answer.
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
         latency: 0,
         downloadThroughput: -1,
-        uploadThroughput: 750_000,
+        uploadThroughput: 250_000,
       });
       const started = Date.now();
       await page.click(byTestId('upload-start'));

@@ -23,6 +23,8 @@ const ImportPage = lazy(() => import('./features/catalog/import/ImportPage'));
 const StandardsPage = lazy(() => import('./features/standards/StandardsPage'));
 const CodeTablePage = lazy(() => import('./features/standards/CodeTablePage'));
 const DataElementPage = lazy(() => import('./features/standards/DataElementPage'));
+const SharingRequestsPage = lazy(() => import('./features/sharing/RequestsPage'));
+const SharingGrantsPage = lazy(() => import('./features/sharing/GrantsPage'));
 const PortalSearchPage = lazy(() => import('./features/portal/PortalSearchPage'));
 const PortalEntryPage = lazy(() => import('./features/portal/PortalEntryPage'));
 
@@ -94,6 +96,14 @@ export function App() {
           element={<RequirePermission nav="users">{page(<UsersPage />)}</RequirePermission>}
         />
         <Route path="apps" element={<RequirePermission nav="apps">{page(<AppsPage />)}</RequirePermission>} />
+        <Route
+          path="share"
+          element={<RequirePermission nav="share">{page(<SharingRequestsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="share/grants"
+          element={<RequirePermission nav="share">{page(<SharingGrantsPage />)}</RequirePermission>}
+        />
         <Route
           path="audit"
           element={<RequirePermission nav="audit">{page(<AuditPage />)}</RequirePermission>}

@@ -3,6 +3,8 @@ import { catalogZhCN } from './features/catalog/messages';
 import { catalogEn } from './features/catalog/messages-en';
 import { datasetsZhCN } from './features/datasets/messages';
 import { datasetsEn } from './features/datasets/messages-en';
+import { sharingZhCN } from './features/sharing/messages';
+import { sharingEn } from './features/sharing/messages-en';
 
 /** The UI's message catalog. zh-CN is the reference; English must cover every key. */
 const zhCN = {
@@ -159,6 +161,7 @@ const zhCN = {
   'profile.passwordChanged': '密码已修改',
   ...catalogZhCN,
   ...datasetsZhCN,
+  ...sharingZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -319,6 +322,7 @@ const en: Record<MessageKey, string> = {
   'profile.passwordChanged': 'Password changed',
   ...catalogEn,
   ...datasetsEn,
+  ...sharingEn,
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -13,6 +13,7 @@ export interface NavEntry {
     | 'orgs'
     | 'users'
     | 'apps'
+    | 'share'
     | 'audit'
     | 'profile';
   path: string;
@@ -40,6 +41,8 @@ export const NAV: readonly NavEntry[] = [
   { key: 'orgs', path: '/orgs', testId: 'nav-orgs', permission: 'org.manage' },
   { key: 'users', path: '/users', testId: 'nav-users', permission: 'user.read' },
   { key: 'apps', path: '/apps', testId: 'nav-apps', permission: 'app.read' },
+  // 共享: requests and grants; every staff role reads those of its organisation.
+  { key: 'share', path: '/share', testId: 'nav-share', permission: 'share.read' },
   { key: 'audit', path: '/audit', testId: 'nav-audit', permission: 'audit.read' },
   { key: 'profile', path: '/profile', testId: 'nav-profile', permission: null },
 ];

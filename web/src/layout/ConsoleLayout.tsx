@@ -10,6 +10,7 @@ import {
   FileSearchOutlined,
   HomeOutlined,
   LogoutOutlined,
+  ShareAltOutlined,
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
@@ -28,6 +29,7 @@ const icons: Record<NavEntry['key'], ReactNode> = {
   orgs: <ApartmentOutlined />,
   users: <TeamOutlined />,
   apps: <AppstoreOutlined />,
+  share: <ShareAltOutlined />,
   audit: <AuditOutlined />,
   profile: <UserOutlined />,
 };

@@ -1,6 +1,6 @@
 import { useState, type HTMLAttributes } from 'react';
-import { Button, Card, Form, Input, Modal, Table } from 'antd';
-import { KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { Button, Card, Form, Input, Modal, Space, Table } from 'antd';
+import { ApiOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useLang } from '../../lang';
 import type { DatongApp } from '../../types';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -9,6 +9,7 @@ import { useNotify } from '../../components/useNotify';
 import { useCan } from '../auth/session';
 import { useApps, useCreateApp } from './api';
 import { CredentialsDrawer } from './CredentialsDrawer';
+import { TryItDrawer } from './TryItDrawer';
 
 interface AppValues {
   name: string;
@@ -72,6 +73,7 @@ export default function AppsPage() {
   const apps = useApps();
   const [creating, setCreating] = useState(false);
   const [selected, setSelected] = useState<DatongApp | null>(null);
+  const [trying, setTrying] = useState<DatongApp | null>(null);
 
   return (
     <Card
@@ -106,20 +108,33 @@ export default function AppsPage() {
             title: t('common.actions'),
             key: 'actions',
             render: (_, a) => (
-              <Button
-                size="small"
-                icon={<KeyOutlined />}
-                data-testid={`app-credentials-${a.id}`}
-                onClick={() => setSelected(a)}
-              >
-                {t('apps.credentials')}
-              </Button>
+              <Space size={4}>
+                <Button
+                  size="small"
+                  icon={<KeyOutlined />}
+                  data-testid={`app-credentials-${a.id}`}
+                  onClick={() => setSelected(a)}
+                >
+                  {t('apps.credentials')}
+                </Button>
+                {can('share.read') && (
+                  <Button
+                    size="small"
+                    icon={<ApiOutlined />}
+                    data-testid={`app-tryit-${a.id}`}
+                    onClick={() => setTrying(a)}
+                  >
+                    {t('share.tryit.open')}
+                  </Button>
+                )}
+              </Space>
             ),
           },
         ]}
       />
       <CreateAppModal open={creating} onClose={() => setCreating(false)} />
       {selected && <CredentialsDrawer app={selected} onClose={() => setSelected(null)} />}
+      {trying && <TryItDrawer app={trying} onClose={() => setTrying(null)} />}
     </Card>
   );
 }

@@ -1,10 +1,12 @@
-import { Button, Card, Space, Tabs, Typography } from 'antd';
-import { DatabaseOutlined } from '@ant-design/icons';
+import { useState } from 'react';
+import { Button, Card, Space, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { DatabaseOutlined, ShareAltOutlined } from '@ant-design/icons';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useLang } from '../../../lang';
 import { ErrorAlert } from '../../../components/ErrorAlert';
-import { useCan } from '../../auth/session';
+import { useCan, useCurrentUser } from '../../auth/session';
+import { RequestWizard } from '../../sharing/RequestWizard';
 import { CATALOG_KEY, useEntry } from '../api';
 import { StatusTag } from '../labels';
 import { EntryActions } from './EntryActions';
@@ -23,6 +25,8 @@ export default function EntryDetailPage() {
   const [search] = useSearchParams();
   const version = Number(search.get('version')) || undefined;
   const entry = useEntry(id, version);
+  const me = useCurrentUser();
+  const [requesting, setRequesting] = useState(false);
 
   if (entry.error) return <ErrorAlert error={entry.error} />;
   const e = entry.data;
@@ -59,6 +63,26 @@ export default function EntryDetailPage() {
                   {t('dataset.open')}
                 </Button>
               )}
+            {/* 共享: another organisation's published entry may be requested; 不予共享 shows its basis. */}
+            {e.status === 'published' &&
+              e.providerOrgId !== me.orgId &&
+              can('share.request') &&
+              (e.shareType === 'none' ? (
+                <Tooltip title={t('share.request.notSharedBasis', { basis: e.shareCondition ?? '—' })}>
+                  <Tag color="default" data-testid="entry-not-shared">
+                    {t('share.request.notShared')}：{e.shareCondition ?? '—'}
+                  </Tag>
+                </Tooltip>
+              ) : (
+                <Button
+                  type="primary"
+                  icon={<ShareAltOutlined />}
+                  onClick={() => setRequesting(true)}
+                  data-testid="entry-request"
+                >
+                  {t('share.request.button')}
+                </Button>
+              ))}
             <EntryActions entry={e} onDone={() => void qc.invalidateQueries({ queryKey: CATALOG_KEY })} />
           </Space>
         )
@@ -86,6 +110,7 @@ export default function EntryDetailPage() {
           ]}
         />
       )}
+      {e && requesting && <RequestWizard entry={e} onClose={() => setRequesting(false)} />}
     </Card>
   );
 }
