@@ -15,11 +15,13 @@ import type { BenchResult } from './types.js';
 import { benchAudit } from './audit.js';
 import { benchCatalogSearch } from './catalog-search.js';
 import { benchIngest } from './ingest.js';
+import { benchSharing } from './sharing.js';
 
 const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise<BenchResult[]>> = {
   audit: benchAudit,
   'catalog-search': benchCatalogSearch,
   ingest: benchIngest,
+  sharing: benchSharing,
 };
 
 function fmt(n: number): string {
