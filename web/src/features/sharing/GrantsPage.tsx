@@ -1,18 +1,27 @@
-import { useState, type HTMLAttributes } from 'react';
-import { Button, Card, Space, Table, Tabs, Typography } from 'antd';
+import { useState } from 'react';
+import { Space, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { FileDoneOutlined } from '@ant-design/icons';
-import { useNavigate, useSearchParams } from 'react-router';
 import { useLang } from '../../lang';
-import { ErrorAlert } from '../../components/ErrorAlert';
-import { useNotify } from '../../components/useNotify';
 import { useCan } from '../auth/session';
 import { useGrants, useGrantStep, useRenewGrant, type GrantStep } from './api';
+import { BoxTabsCard, BoxTable, EntryCell, RowActions, useDone } from './BoxPage';
 import { GrantStatusTag, MaskingTags } from './labels';
 import { shanghaiToday, type Grant, type GrantBox } from './model';
 import { ReasonModal } from './ReasonModal';
 
 type Dialog = { kind: GrantStep | 'renew'; grant: Grant } | null;
+
+/** What a provider may do to a grant, in the order of its buttons. */
+function grantActions(g: Grant): (GrantStep | 'renew')[] {
+  if (g.status === 'revoked') return [];
+  return [
+    ...(g.status === 'active' ? (['suspend'] as const) : []),
+    ...(g.status === 'suspended' ? (['resume'] as const) : []),
+    'renew',
+    'revoke',
+  ];
+}
 
 function GrantTable({ box, onDialog }: { box: GrantBox; onDialog: (d: Dialog) => void }) {
   const { t, time } = useLang();
@@ -24,12 +33,7 @@ function GrantTable({ box, onDialog }: { box: GrantBox; onDialog: (d: Dialog) =>
       title: t('share.col.entry'),
       key: 'entry',
       render: (_, g) => (
-        <Space orientation="vertical" size={0}>
-          <Typography.Text strong>{g.entryName}</Typography.Text>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {g.entryCode}
-          </Typography.Text>
-        </Space>
+        <EntryCell name={<Typography.Text strong>{g.entryName}</Typography.Text>} code={g.entryCode} />
       ),
     },
     box === 'provider'
@@ -70,135 +74,69 @@ function GrantTable({ box, onDialog }: { box: GrantBox; onDialog: (d: Dialog) =>
             title: t('common.actions'),
             key: 'actions',
             render: (_: unknown, g: Grant) => (
-              <Space size={4} wrap>
-                {g.status === 'active' && (
-                  <Button
-                    size="small"
-                    data-testid={`grant-suspend-${g.id}`}
-                    onClick={() => onDialog({ kind: 'suspend', grant: g })}
-                  >
-                    {t('share.action.suspend')}
-                  </Button>
-                )}
-                {g.status === 'suspended' && (
-                  <Button
-                    size="small"
-                    data-testid={`grant-resume-${g.id}`}
-                    onClick={() => onDialog({ kind: 'resume', grant: g })}
-                  >
-                    {t('share.action.resume')}
-                  </Button>
-                )}
-                {g.status !== 'revoked' && (
-                  <Button
-                    size="small"
-                    data-testid={`grant-renew-${g.id}`}
-                    onClick={() => onDialog({ kind: 'renew', grant: g })}
-                  >
-                    {t('share.action.renew')}
-                  </Button>
-                )}
-                {g.status !== 'revoked' && (
-                  <Button
-                    size="small"
-                    danger
-                    data-testid={`grant-revoke-${g.id}`}
-                    onClick={() => onDialog({ kind: 'revoke', grant: g })}
-                  >
-                    {t('share.action.revoke')}
-                  </Button>
-                )}
-              </Space>
+              <RowActions
+                actions={grantActions(g).map((kind) => ({
+                  key: kind,
+                  testId: `grant-${kind}-${g.id}`,
+                  label: t(`share.action.${kind}`),
+                  danger: kind === 'revoke',
+                  onClick: () => onDialog({ kind, grant: g }),
+                }))}
+              />
             ),
           },
         ]
       : []),
   ];
   return (
-    <>
-      {list.error && <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />}
-      <Table<Grant>
-        rowKey="id"
-        size="middle"
-        loading={list.isPending}
-        dataSource={list.data?.items ?? []}
-        columns={columns}
-        locale={{ emptyText: t('share.empty') }}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        data-testid={`grant-table-${box}`}
-        expandable={{
-          expandedRowRender: (g) => (
-            <Space orientation="vertical">
+    <BoxTable<Grant>
+      list={list}
+      columns={columns}
+      testId={`grant-table-${box}`}
+      rowTestId="grant-row"
+      expandable={{
+        expandedRowRender: (g) => (
+          <Space orientation="vertical">
+            <span>
+              {t('share.approve.rateLimit')}: {g.rateLimit} · {t('share.approve.dailyQuota')}: {g.dailyQuota}
+            </span>
+            {g.rowFilter !== null && g.rowFilter !== undefined && (
               <span>
-                {t('share.approve.rateLimit')}: {g.rateLimit} · {t('share.approve.dailyQuota')}:{' '}
-                {g.dailyQuota}
+                {t('share.approve.rowFilter')}: <code>{JSON.stringify(g.rowFilter)}</code>
               </span>
-              {g.rowFilter !== null && g.rowFilter !== undefined && (
-                <span>
-                  {t('share.approve.rowFilter')}: <code>{JSON.stringify(g.rowFilter)}</code>
-                </span>
-              )}
-              <Typography.Text type="secondary">
-                {time(g.createdAt)} · {g.id}
-              </Typography.Text>
-            </Space>
-          ),
-        }}
-        onRow={(g) =>
-          ({
-            'data-testid': 'grant-row',
-            'data-id': g.id,
-            'data-entry': g.entryName,
-            'data-status': g.status,
-          }) as HTMLAttributes<HTMLElement>
-        }
-      />
-    </>
+            )}
+            <Typography.Text type="secondary">
+              {time(g.createdAt)} · {g.id}
+            </Typography.Text>
+          </Space>
+        ),
+      }}
+    />
   );
 }
 
 /** 授权 — grants our applications use, and grants we provide (suspend, resume, revoke, renew). */
 export default function GrantsPage() {
   const { t } = useLang();
-  const notify = useNotify();
-  const navigate = useNavigate();
-  const [search, setSearch] = useSearchParams();
   const [dialog, setDialog] = useState<Dialog>(null);
   const step = useGrantStep();
   const renew = useRenewGrant();
-  const tab: GrantBox = search.get('tab') === 'provider' ? 'provider' : 'consumer';
-
-  const done = (text: string) => ({
-    onSuccess: () => {
-      notify.success(text);
-      setDialog(null);
-    },
-    onError: (err: unknown) => notify.error(err),
-  });
+  const done = useDone(() => setDialog(null));
 
   return (
-    <Card
+    <BoxTabsCard
       title={t('share.grants.title')}
-      data-testid="grants-page"
-      extra={
-        <Button
-          icon={<FileDoneOutlined />}
-          data-testid="grants-open-requests"
-          onClick={() => void navigate('/share')}
-        >
-          {t('share.requests.open')}
-        </Button>
-      }
+      testId="grants-page"
+      link={{
+        icon: <FileDoneOutlined />,
+        testId: 'grants-open-requests',
+        to: '/share',
+        label: t('share.requests.open'),
+      }}
+      boxes={['consumer', 'provider']}
+      tabTestId="grant-tab"
+      renderBox={(box) => <GrantTable box={box} onDialog={setDialog} />}
     >
-      <Tabs
-        activeKey={tab}
-        onChange={(k) => setSearch({ tab: k }, { replace: true })}
-        items={(['consumer', 'provider'] as const).map((box) => ({
-          key: box,
-          label: <span data-testid={`grant-tab-${box}`}>{t(`share.tab.${box}`)}</span>,
-          children: <GrantTable box={box} onDialog={setDialog} />,
-        }))}
-      />
       {dialog && dialog.kind !== 'renew' && (
         <ReasonModal
           title={
@@ -231,6 +169,6 @@ export default function GrantsPage() {
           }
         />
       )}
-    </Card>
+    </BoxTabsCard>
   );
 }

@@ -1,23 +1,42 @@
-import { useState, type HTMLAttributes } from 'react';
-import { Button, Card, Space, Table, Tabs, Typography } from 'antd';
+import { useState } from 'react';
+import { Button, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { SafetyCertificateOutlined } from '@ant-design/icons';
-import { useNavigate, useSearchParams } from 'react-router';
 import { useLang } from '../../lang';
-import { ErrorAlert } from '../../components/ErrorAlert';
-import { useNotify } from '../../components/useNotify';
 import { useCan } from '../auth/session';
 import { useRefuseRequest, useRequests, useReviewRequest, useWithdrawRequest } from './api';
 import { ApproveModal } from './ApproveModal';
+import { BoxTabsCard, BoxTable, EntryCell, RowActions, useDone } from './BoxPage';
 import { Countdown, currentDue, dayOf, RequestStatusTag } from './labels';
 import type { RequestBox, ShareRequest } from './model';
 import { ReasonModal } from './ReasonModal';
 import { RequestDrawer } from './RequestDrawer';
 
-type Dialog = {
-  kind: 'approve' | 'refuse' | 'withdraw' | 'reviewApprove' | 'reviewRefuse';
-  request: ShareRequest;
-} | null;
+type DialogKind = 'approve' | 'refuse' | 'withdraw' | 'reviewApprove' | 'reviewRefuse';
+type Dialog = { kind: DialogKind; request: ShareRequest } | null;
+
+/** Each action's button: its test id (`share-${testId}-${id}`) and its look. */
+const ACTIONS: Record<DialogKind, { testId: string; type?: 'primary'; danger?: true }> = {
+  approve: { testId: 'approve', type: 'primary' },
+  refuse: { testId: 'refuse', danger: true },
+  reviewApprove: { testId: 'review-approve', type: 'primary' },
+  reviewRefuse: { testId: 'review-refuse', danger: true },
+  withdraw: { testId: 'withdraw' },
+};
+
+/** What the caller may do to a request in a box, in the order of its buttons. */
+function requestActions(box: RequestBox, r: ShareRequest, can: (p: string) => boolean): DialogKind[] {
+  if (box === 'inbox' && r.status === 'submitted' && can('share.approve')) return ['approve', 'refuse'];
+  if (box === 'review' && r.status === 'provider_approved' && can('share.review'))
+    return ['reviewApprove', 'reviewRefuse'];
+  if (
+    box === 'outbox' &&
+    (r.status === 'submitted' || r.status === 'provider_approved') &&
+    can('share.request')
+  )
+    return ['withdraw'];
+  return [];
+}
 
 function RequestTable({
   box,
@@ -36,14 +55,14 @@ function RequestTable({
       title: t('share.col.entry'),
       key: 'entry',
       render: (_, r) => (
-        <Space orientation="vertical" size={0}>
-          <Typography.Link onClick={() => onOpen(r.id)} data-testid={`share-view-${r.id}`}>
-            {r.entryName}
-          </Typography.Link>
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {r.entryCode}
-          </Typography.Text>
-        </Space>
+        <EntryCell
+          name={
+            <Typography.Link onClick={() => onOpen(r.id)} data-testid={`share-view-${r.id}`}>
+              {r.entryName}
+            </Typography.Link>
+          }
+          code={r.entryCode}
+        />
       ),
     },
     ...(box !== 'outbox'
@@ -71,87 +90,30 @@ function RequestTable({
       title: t('common.actions'),
       key: 'actions',
       render: (_, r) => (
-        <Space size={4} wrap>
+        <RowActions
+          actions={requestActions(box, r, can).map((kind) => ({
+            key: kind,
+            testId: `share-${ACTIONS[kind].testId}-${r.id}`,
+            label: t(`share.action.${kind}`),
+            type: ACTIONS[kind].type,
+            danger: ACTIONS[kind].danger,
+            onClick: () => onDialog({ kind, request: r }),
+          }))}
+        >
           <Button size="small" onClick={() => onOpen(r.id)}>
             {t('share.action.view')}
           </Button>
-          {box === 'inbox' && r.status === 'submitted' && can('share.approve') && (
-            <>
-              <Button
-                size="small"
-                type="primary"
-                data-testid={`share-approve-${r.id}`}
-                onClick={() => onDialog({ kind: 'approve', request: r })}
-              >
-                {t('share.action.approve')}
-              </Button>
-              <Button
-                size="small"
-                danger
-                data-testid={`share-refuse-${r.id}`}
-                onClick={() => onDialog({ kind: 'refuse', request: r })}
-              >
-                {t('share.action.refuse')}
-              </Button>
-            </>
-          )}
-          {box === 'review' && r.status === 'provider_approved' && can('share.review') && (
-            <>
-              <Button
-                size="small"
-                type="primary"
-                data-testid={`share-review-approve-${r.id}`}
-                onClick={() => onDialog({ kind: 'reviewApprove', request: r })}
-              >
-                {t('share.action.reviewApprove')}
-              </Button>
-              <Button
-                size="small"
-                danger
-                data-testid={`share-review-refuse-${r.id}`}
-                onClick={() => onDialog({ kind: 'reviewRefuse', request: r })}
-              >
-                {t('share.action.reviewRefuse')}
-              </Button>
-            </>
-          )}
-          {box === 'outbox' &&
-            (r.status === 'submitted' || r.status === 'provider_approved') &&
-            can('share.request') && (
-              <Button
-                size="small"
-                data-testid={`share-withdraw-${r.id}`}
-                onClick={() => onDialog({ kind: 'withdraw', request: r })}
-              >
-                {t('share.action.withdraw')}
-              </Button>
-            )}
-        </Space>
+        </RowActions>
       ),
     },
   ];
   return (
-    <>
-      {list.error && <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />}
-      <Table<ShareRequest>
-        rowKey="id"
-        size="middle"
-        loading={list.isPending}
-        dataSource={list.data?.items ?? []}
-        columns={columns}
-        locale={{ emptyText: t('share.empty') }}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        data-testid={`share-table-${box}`}
-        onRow={(r) =>
-          ({
-            'data-testid': 'share-row',
-            'data-id': r.id,
-            'data-entry': r.entryName,
-            'data-status': r.status,
-          }) as HTMLAttributes<HTMLElement>
-        }
-      />
-    </>
+    <BoxTable<ShareRequest>
+      list={list}
+      columns={columns}
+      testId={`share-table-${box}`}
+      rowTestId="share-row"
+    />
   );
 }
 
@@ -159,50 +121,27 @@ function RequestTable({
 export default function RequestsPage() {
   const { t } = useLang();
   const can = useCan();
-  const notify = useNotify();
-  const navigate = useNavigate();
-  const [search, setSearch] = useSearchParams();
   const [open, setOpen] = useState<string | null>(null);
   const [dialog, setDialog] = useState<Dialog>(null);
   const refuse = useRefuseRequest();
   const review = useReviewRequest();
   const withdraw = useWithdrawRequest();
-
-  const boxes: RequestBox[] = ['inbox', 'outbox', ...(can('share.review') ? (['review'] as const) : [])];
-  const wanted = search.get('tab') as RequestBox | null;
-  const tab: RequestBox = wanted && boxes.includes(wanted) ? wanted : 'inbox';
-
-  const done = (text: string) => ({
-    onSuccess: () => {
-      notify.success(text);
-      setDialog(null);
-    },
-    onError: (err: unknown) => notify.error(err),
-  });
+  const done = useDone(() => setDialog(null));
 
   return (
-    <Card
+    <BoxTabsCard<RequestBox>
       title={t('share.title')}
-      data-testid="share-page"
-      extra={
-        <Button
-          icon={<SafetyCertificateOutlined />}
-          data-testid="share-open-grants"
-          onClick={() => void navigate('/share/grants')}
-        >
-          {t('share.grants.open')}
-        </Button>
-      }
+      testId="share-page"
+      link={{
+        icon: <SafetyCertificateOutlined />,
+        testId: 'share-open-grants',
+        to: '/share/grants',
+        label: t('share.grants.open'),
+      }}
+      boxes={['inbox', 'outbox', ...(can('share.review') ? (['review'] as const) : [])]}
+      tabTestId="share-tab"
+      renderBox={(box) => <RequestTable box={box} onOpen={setOpen} onDialog={setDialog} />}
     >
-      <Tabs
-        activeKey={tab}
-        onChange={(k) => setSearch({ tab: k }, { replace: true })}
-        items={boxes.map((box) => ({
-          key: box,
-          label: <span data-testid={`share-tab-${box}`}>{t(`share.tab.${box}`)}</span>,
-          children: <RequestTable box={box} onOpen={setOpen} onDialog={setDialog} />,
-        }))}
-      />
       {open && <RequestDrawer id={open} onClose={() => setOpen(null)} />}
       {dialog?.kind === 'approve' && (
         <ApproveModal request={dialog.request} onClose={() => setDialog(null)} />
@@ -252,6 +191,6 @@ export default function RequestsPage() {
           }
         />
       )}
-    </Card>
+    </BoxTabsCard>
   );
 }

@@ -1,5 +1,6 @@
 import { Space, Tag, Tooltip, Typography } from 'antd';
 import { useLang } from '../../lang';
+import type { MessageKey } from '../../i18n';
 import type { Grant, GrantStatus, RequestStatus, ShareRequest } from './model';
 
 const requestColor: Record<RequestStatus, string> = {
@@ -17,23 +18,33 @@ const grantColor: Record<GrantStatus, string> = {
   expired: 'default',
 };
 
-export function RequestStatusTag({ value }: { value: RequestStatus }) {
+/** A status as a coloured tag; the test id and data-value say which status it is. */
+function StatusTag(p: { color: string; testId: string; value: string; label: MessageKey }) {
   const { t } = useLang();
   return (
-    <Tag color={requestColor[value]} data-testid="share-status" data-value={value}>
-      {t(`share.status.${value}`)}
+    <Tag color={p.color} data-testid={p.testId} data-value={p.value}>
+      {t(p.label)}
     </Tag>
   );
 }
 
-export function GrantStatusTag({ value }: { value: GrantStatus }) {
-  const { t } = useLang();
-  return (
-    <Tag color={grantColor[value]} data-testid="grant-status" data-value={value}>
-      {t(`share.grant.status.${value}`)}
-    </Tag>
-  );
-}
+export const RequestStatusTag = ({ value }: { value: RequestStatus }) => (
+  <StatusTag
+    color={requestColor[value]}
+    testId="share-status"
+    value={value}
+    label={`share.status.${value}`}
+  />
+);
+
+export const GrantStatusTag = ({ value }: { value: GrantStatus }) => (
+  <StatusTag
+    color={grantColor[value]}
+    testId="grant-status"
+    value={value}
+    label={`share.grant.status.${value}`}
+  />
+);
 
 /** The current deadline of an undecided request: the provider's, or the platform review's. */
 export const currentDue = (r: Pick<ShareRequest, 'status' | 'dueAt' | 'reviewDueAt'>): string =>

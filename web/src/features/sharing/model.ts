@@ -66,9 +66,9 @@ export interface Scenario {
   basis: string;
 }
 
-export interface ShareRequest {
+/** Who shares which entry's fields with which application: common to a request and a grant. */
+export interface ShareParties {
   id: string;
-  status: RequestStatus;
   consumerOrgId: string;
   consumerOrgName: string;
   appId: string;
@@ -80,10 +80,17 @@ export interface ShareRequest {
   providerOrgId: string;
   providerOrgName: string;
   fields: string[];
-  scenario: Scenario & { appId: string };
-  expectedVolume: { perDay: number };
   validFrom: string;
   validTo: string;
+  createdAt: string;
+  updatedAt: string;
+  events?: ShareEvent[];
+}
+
+export interface ShareRequest extends ShareParties {
+  status: RequestStatus;
+  scenario: Scenario & { appId: string };
+  expectedVolume: { perDay: number };
   rowScope: unknown;
   shareType: 'unconditional' | 'conditional';
   needsReview: boolean;
@@ -99,9 +106,6 @@ export interface ShareRequest {
   adjustments: Record<string, unknown>;
   grantId: string | null;
   createdByName: string;
-  createdAt: string;
-  updatedAt: string;
-  events?: ShareEvent[];
 }
 
 export interface CreateRequestInput {
@@ -124,32 +128,15 @@ export interface ApproveInput {
   comment?: string;
 }
 
-export interface Grant {
-  id: string;
+export interface Grant extends ShareParties {
   requestId: string;
   status: GrantStatus;
-  appId: string;
-  appName: string;
-  consumerOrgId: string;
-  consumerOrgName: string;
-  entryId: string;
-  entryCode: string;
-  entryName: string;
-  catalogVersion: number;
-  providerOrgId: string;
-  providerOrgName: string;
-  fields: string[];
   masking: Record<string, MaskFunction>;
   rowFilter: unknown;
   rateLimit: number;
   dailyQuota: number;
-  validFrom: string;
-  validTo: string;
   statusReason: string | null;
   scenarioName: string;
-  createdAt: string;
-  updatedAt: string;
-  events?: ShareEvent[];
 }
 
 export interface Page<T> {
