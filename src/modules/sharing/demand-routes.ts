@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { withTx } from '../../platform/db/pool.js';
+import { routeKit } from './common.js';
 import * as demands from './demands.js';
 import {
   AnswerDemandBody,
@@ -14,7 +14,6 @@ import {
   ListDemandsQuery,
   RouteDemandBody,
 } from './demands.js';
-import type { SharingContext } from './schemas.js';
 
 /**
  * The HTTP API of supply–demand (供需对接, src/modules/sharing/demands.ts):
@@ -30,15 +29,7 @@ import type { SharingContext } from './schemas.js';
  * audited in its transaction (demand.create, .route, .answer, .withdraw, .close, .request).
  */
 export default async function demandRoutes(app: FastifyInstance): Promise<void> {
-  const services = app.datong;
-  const pool = services.pool;
-  const ctxOf = (req: FastifyRequest): SharingContext => ({ ...req.ctx, services });
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['sharing'];
-  // Bodies that may be left out altogether: no body means {}.
-  const optionalBody = async (req: FastifyRequest) => {
-    req.body ??= {};
-  };
+  const { pool, ctxOf, r, tags, optionalBody } = routeKit(app);
 
   r.post(
     '/api/share/demands',

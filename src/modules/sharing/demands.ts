@@ -1,24 +1,45 @@
 import { Type, type Static } from 'typebox';
-import { eventFor } from '../../platform/audit/types.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { withTx, type Pool, type Queryable, type Tx } from '../../platform/db/pool.js';
-import { AppError, type FieldError } from '../../platform/http/errors.js';
 import type { Localized } from '../../platform/i18n/index.js';
 import type { ScheduledTask, Task } from '../../platform/jobs/index.js';
 import type { Services } from '../../platform/services.js';
 import * as catalog from '../catalog/store.js';
 import { orgSubtree } from '../identity/index.js';
-import { addWorkingDays, shanghaiDay, workingDaysLeft } from './calendar.js';
+import { addWorkingDays, shanghaiDay } from './calendar.js';
+import {
+  actsFor,
+  auditStep,
+  deadlineOf,
+  insertStepEvent,
+  keysetPage,
+  notify,
+  rowById,
+  stepEvents,
+  userIdOf,
+  type KeysetOrder,
+  type Page,
+  type Step,
+} from './common.js';
 import { ConditionSchema } from './filter.js';
-import { isDay, presentEvent } from './grants.js';
+import { isDay } from './grants.js';
 import { createRequest, type Clock, type Notification } from './requests.js';
 import {
   actorOf,
-  decodeCursor,
-  encodeCursor,
+  EventSchema,
+  NullableString,
+  NullableTime,
+  PageQuery,
+  pageSchema,
+  problemOf,
+  Reason as Comment,
+  requireReason as requireShareReason,
   ScenarioSchema,
   scopeOf,
   ShareRequestSchema,
+  strict,
+  Time,
+  Uuid,
   type ShareEvent,
   type ShareRequest,
   type ShareScope,
@@ -116,14 +137,7 @@ export const demandMessages = {
 
 export type DemandMessageKey = keyof typeof demandMessages;
 
-export function demandProblem(
-  status: number,
-  code: DemandMessageKey,
-  params: Record<string, unknown> = {},
-  errors: FieldError[] = [],
-): AppError {
-  return new AppError(status, code, demandMessages[code], params, errors);
-}
+export const demandProblem = problemOf(demandMessages);
 
 export const DEMAND_STATUSES = [
   'open',
@@ -152,13 +166,7 @@ const illegal = (status: DemandStatus, action: string) =>
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
-const strict = { additionalProperties: false } as const;
-const Uuid = Type.String({ format: 'uuid' });
-const Time = Type.String({ format: 'date-time' });
-const NullableTime = Type.Union([Time, Type.Null()]);
-const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableUuid = Type.Union([Uuid, Type.Null()]);
-const Comment = Type.String({ maxLength: 2000 });
 
 export const DemandIdParams = Type.Object({ id: Uuid }, strict);
 
@@ -232,22 +240,11 @@ export const ListDemandsQuery = Type.Object(
     }),
     status: Type.Optional(Type.Enum(DEMAND_STATUSES)),
     overdue: Type.Optional(Type.Boolean()),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    ...PageQuery,
   },
   strict,
 );
 export type ListDemandsInput = Static<typeof ListDemandsQuery>;
-
-const EventSchema = Type.Object({
-  action: Type.String(),
-  fromStatus: NullableString,
-  toStatus: Type.String(),
-  actorName: NullableString,
-  comment: NullableString,
-  detail: Type.Record(Type.String(), Type.Unknown()),
-  at: Time,
-});
 
 const PurposeSchema = Type.Object({ name: Type.String(), description: Type.String(), basis: Type.String() });
 
@@ -291,14 +288,8 @@ export const DemandSchema = Type.Object({
 });
 export type Demand = Static<typeof DemandSchema>;
 
-export const DemandPage = Type.Object({
-  items: Type.Array(DemandSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
-export interface DemandPageOut {
-  items: Demand[];
-  nextCursor: string | null;
-}
+export const DemandPage = pageSchema(DemandSchema);
+export type DemandPageOut = Page<Demand>;
 
 /** A share request made from a demand. */
 export const DemandShareRequestSchema = Type.Object({ ...ShareRequestSchema.properties, demandId: Uuid });
@@ -373,8 +364,7 @@ async function presentDemand(q: Queryable, d: DemandDbRow, now: Date): Promise<D
     assignedOrgName: d.assigned_org_name,
     routedAt: iso(d.routed_at),
     dueAt: iso(d.due_at),
-    overdue: due !== null && now.getTime() > due.getTime(),
-    workingDaysLeft: due === null ? null : await workingDaysLeft(q, now, due),
+    ...(await deadlineOf(q, due, now)),
     answerKind: d.answer_kind,
     linkedEntryId: d.linked_entry_id,
     linkedEntryCode: d.linked_entry_code,
@@ -391,22 +381,10 @@ async function presentDemand(q: Queryable, d: DemandDbRow, now: Date): Promise<D
   };
 }
 
-async function demandRow(q: Queryable, id: string, lock = false): Promise<DemandDbRow | undefined> {
-  const { rows } = await q.query<DemandDbRow>(
-    `${DEMAND_SELECT} WHERE d.id = $1 ${lock ? 'FOR UPDATE OF d' : ''}`,
-    [id],
-  );
-  return rows[0];
-}
+const demandRow = (q: Queryable, id: string, lock = false): Promise<DemandDbRow | undefined> =>
+  rowById(q, DEMAND_SELECT, 'd', id, lock);
 
-async function demandEvents(q: Queryable, id: string): Promise<ShareEvent[]> {
-  const { rows } = await q.query<Parameters<typeof presentEvent>[0]>(
-    `SELECT action, from_status, to_status, actor_name, comment, detail, at
-       FROM datong.demand_events WHERE demand_id = $1 ORDER BY id`,
-    [id],
-  );
-  return rows.map(presentEvent);
-}
+const demandEvents = (q: Queryable, id: string): Promise<ShareEvent[]> => stepEvents(q, 'demand', id);
 
 async function demandRequests(q: Queryable, id: string): Promise<NonNullable<Demand['requests']>> {
   const { rows } = await q.query<{ id: string; status: string; app_id: string; created_at: Date }>(
@@ -422,31 +400,8 @@ async function demandRequests(q: Queryable, id: string): Promise<NonNullable<Dem
   }));
 }
 
-async function insertEvent(
-  ctx: RequestContext,
-  tx: Tx,
-  demandId: string,
-  step: { action: string; from: string | null; to: string; comment?: string | null; detail?: object },
-  now: Date,
-): Promise<void> {
-  const who = actorOf(ctx);
-  await tx.query(
-    `INSERT INTO datong.demand_events
-       (demand_id, action, from_status, to_status, actor_id, actor_name, comment, detail, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      demandId,
-      step.action,
-      step.from,
-      step.to,
-      who.id,
-      who.name,
-      step.comment ?? null,
-      JSON.stringify(step.detail ?? {}),
-      now,
-    ],
-  );
-}
+const insertEvent = (ctx: RequestContext, tx: Tx, demandId: string, step: Step, now: Date): Promise<void> =>
+  insertStepEvent(ctx, tx, 'demand', demandId, step, now);
 
 async function audit(
   ctx: SharingContext,
@@ -457,16 +412,11 @@ async function audit(
   orgId: string | null | undefined,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await ctx.services.ledger.record(
-    tx,
-    eventFor(ctx, {
-      action,
-      objectType: 'share_demand',
-      objectId: d.id,
-      ...(orgId !== undefined ? { orgId } : {}),
-      detail: { requesterOrgId: d.requesterOrgId, assignedOrgId: d.assignedOrgId, ...detail },
-    }),
-  );
+  await auditStep(ctx, tx, action, { type: 'share_demand', id: d.id }, orgId, {
+    requesterOrgId: d.requesterOrgId,
+    assignedOrgId: d.assignedOrgId,
+    ...detail,
+  });
 }
 
 const refOf = (d: DemandDbRow) => ({
@@ -477,9 +427,7 @@ const refOf = (d: DemandDbRow) => ({
 
 /** The requester, the organisations the caller answers for, and the platform see a demand. */
 const seesDemand = (s: ShareScope, d: Pick<DemandDbRow, 'requester_org_id' | 'assigned_org_id'>): boolean =>
-  s.platform ||
-  d.requester_org_id === s.orgId ||
-  (d.assigned_org_id !== null && s.provides.includes(d.assigned_org_id));
+  s.platform || d.requester_org_id === s.orgId || actsFor(s, d.assigned_org_id);
 
 /** Locks a demand the caller sees; 404 otherwise. */
 async function lockVisible(ctx: SharingContext, tx: Tx, id: string) {
@@ -510,13 +458,10 @@ async function checkAssignee(
     throw demandProblem(409, 'demand_own_org', {}, [{ path, message: 'the requester' }]);
 }
 
-function requireReason(reason: string | undefined | null): string {
-  const r = reason?.trim() ?? '';
-  if ([...r].length < 2) {
-    throw demandProblem(400, 'demand_reason_required', {}, [{ path: '/reason', message: 'required' }]);
-  }
-  return r;
-}
+const requireReason = (reason: string | undefined | null): string =>
+  requireShareReason(reason, () =>
+    demandProblem(400, 'demand_reason_required', {}, [{ path: '/reason', message: 'required' }]),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Use cases
@@ -605,7 +550,7 @@ export async function listDemands(
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => `$${params.push(v)}`;
-  let order: { key: string; keyText: 'created_key' | 'due_key'; dir: 'ASC' | 'DESC' };
+  let order: KeysetOrder<'created_key' | 'due_key'>;
   switch (input.box) {
     case 'mine':
       where.push(`d.requester_org_id = ${p(scope.orgId)}::uuid`);
@@ -625,25 +570,16 @@ export async function listDemands(
   if (input.overdue !== undefined) {
     where.push(`${input.overdue ? '' : 'NOT '}${overdueSql(`${p(now)}::timestamptz`)}`);
   }
-  if (input.cursor) {
-    const [key, id] = decodeCursor(input.cursor);
-    const cmp = order.dir === 'ASC' ? '>' : '<';
-    where.push(`(${order.key}, d.id) ${cmp} (${p(key)}::timestamptz, ${p(id)}::uuid)`);
-  }
-  const limit = input.limit;
-  const { rows } = await q.query<DemandDbRow>(
-    `${DEMAND_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${order.key} ${order.dir}, d.id ${order.dir} LIMIT ${p(limit + 1)}`,
+  return keysetPage(q, {
+    select: DEMAND_SELECT,
+    idColumn: 'd.id',
+    where,
     params,
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const items: Demand[] = [];
-  for (const d of page) items.push(await presentDemand(q, d, now));
-  return {
-    items,
-    nextCursor: rows.length > limit && last ? encodeCursor(last[order.keyText]!, last.id) : null,
-  };
+    order,
+    cursor: input.cursor,
+    limit: input.limit,
+    present: (d: DemandDbRow) => presentDemand(q, d, now),
+  });
 }
 
 /**
@@ -705,12 +641,11 @@ export async function answerDemand(
   const now = opts.now ?? new Date();
   const { row, scope } = await lockVisible(ctx, tx, id);
   const assigned = row.assigned_org_id;
-  if (!assigned || !scope.provides.includes(assigned)) throw demandProblem(403, 'demand_out_of_scope');
+  if (!assigned || !actsFor(scope, assigned)) throw demandProblem(403, 'demand_out_of_scope');
   const ok = row.status === 'routed' || (row.status === 'answered_planned' && input.kind !== 'refuse');
   if (!ok) throw illegal(row.status, '答复 answer');
 
   const who = actorOf(ctx);
-  const userId = who.id && /^[0-9a-f-]{36}$/i.test(who.id) ? who.id : null;
   let to: DemandStatus;
   let detail: Record<string, unknown>;
   let set: {
@@ -798,7 +733,7 @@ export async function answerDemand(
       set.plannedDate,
       set.reason,
       set.comment,
-      userId,
+      userIdOf(who),
       who.name,
       now,
     ],
@@ -958,18 +893,7 @@ export async function markOverdueDemands(pool: Pool, now: Date = new Date()): Pr
         assignedOrgName: d.assigned_org_name,
         dueAt: d.due_at!.toISOString(),
       };
-      const { rows } = await tx.query<{ id: number }>(
-        `INSERT INTO datong.notifications (recipient_org_id, kind, payload) VALUES ($1, 'demand.overdue', $2)
-         RETURNING id`,
-        [d.assigned_org_id, JSON.stringify(payload)],
-      );
-      out.push({
-        id: rows[0]!.id,
-        kind: 'demand.overdue',
-        recipientOrgId: d.assigned_org_id,
-        recipientUserId: null,
-        payload,
-      });
+      out.push(await notify(tx, 'demand.overdue', { orgId: d.assigned_org_id }, payload));
       await insertEvent(
         system,
         tx,

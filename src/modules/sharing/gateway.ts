@@ -6,6 +6,7 @@ import { AppError } from '../../platform/http/errors.js';
 import type { Localized } from '../../platform/i18n/index.js';
 import type { Services } from '../../platform/services.js';
 import { shanghaiDay } from './calendar.js';
+import { grantCallMessages, grantStateProblem } from './common.js';
 
 /**
  * The gateway for department APIs (X-Road-like; docs/SHARING.md "Gateway").
@@ -46,20 +47,10 @@ export const SECRET_MASK = '******';
 export const LOGGED_BODY_BYTES = 64 * 1024;
 
 const messages = {
-  grant_not_found: { 'zh-CN': '授权 {id} 不存在', en: 'There is no grant {id}' },
+  ...grantCallMessages,
   grant_inactive: {
     'zh-CN': '授权已{statusZh}，不能调用接口',
     en: 'The grant is {status}; its API cannot be called',
-  },
-  grant_not_yet_valid: { 'zh-CN': '授权自 {from} 起生效', en: 'The grant is valid from {from}' },
-  grant_expired: { 'zh-CN': '授权已于 {to} 到期', en: 'The grant expired on {to}' },
-  rate_limited: {
-    'zh-CN': '调用过于频繁：该授权每秒最多 {limit} 次',
-    en: 'Too many calls: this grant allows {limit} per second',
-  },
-  audit_unavailable: {
-    'zh-CN': '审计日志暂时无法写入，为保护数据，本次调用未返回任何数据',
-    en: 'The audit ledger cannot be written right now; to protect the data, nothing was returned',
   },
   gateway_not_api: {
     'zh-CN': '目录“{name}”不是接口类资源，不能通过网关调用',
@@ -133,8 +124,6 @@ export function gatewayProblem(
 ): AppError {
   return new AppError(status, code, messages[code], params, [], headers);
 }
-
-const GRANT_STATUS_ZH: Record<string, string> = { suspended: '暂停', revoked: '撤销', expired: '过期' };
 
 // ---------------------------------------------------------------------------------------------
 // Settings and their checks
@@ -629,15 +618,9 @@ export class Gateway {
     if (!g || actor.kind !== 'app' || g.app_id !== actor.id) {
       throw gatewayProblem(404, 'grant_not_found', { id: input.grantId });
     }
-    if (g.status !== 'active') {
-      throw gatewayProblem(403, 'grant_inactive', {
-        status: g.status,
-        statusZh: GRANT_STATUS_ZH[g.status] ?? g.status,
-      });
-    }
-    const today = shanghaiDay(new Date());
-    if (today < g.valid_from) throw gatewayProblem(403, 'grant_not_yet_valid', { from: g.valid_from });
-    if (today > g.valid_to) throw gatewayProblem(403, 'grant_expired', { to: g.valid_to });
+    const state = { status: g.status, validFrom: g.valid_from, validTo: g.valid_to };
+    const refused = grantStateProblem(state, shanghaiDay(new Date()), gatewayProblem);
+    if (refused) throw refused;
     if (g.resource_kind !== 'api') throw gatewayProblem(404, 'gateway_not_api', { name: g.entry_name ?? '' });
     if (!g.base_url) throw gatewayProblem(404, 'gateway_no_upstream');
     const target = targetUrl(g.base_url, input.suffix, input.query);

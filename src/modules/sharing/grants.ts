@@ -1,19 +1,26 @@
-import { eventFor } from '../../platform/audit/types.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { withTx, type Queryable, type Tx } from '../../platform/db/pool.js';
 import type { MaskFunction } from '../../platform/masking/index.js';
 import type { Services } from '../../platform/services.js';
 import { epochDayOf, shanghaiDay } from './calendar.js';
+import {
+  actsFor,
+  auditStep,
+  insertStepEvent,
+  keysetPage,
+  rowById,
+  seesRow,
+  stepEvents,
+  type Page,
+  type Step,
+} from './common.js';
 import type { Condition } from './filter.js';
 import {
-  actorOf,
-  decodeCursor,
-  encodeCursor,
   illegal,
   requireReason,
   scopeOf,
-  sees,
   shareProblem,
+  validityProblem,
   type Grant,
   type GrantStatus,
   type ListGrantsInput,
@@ -132,65 +139,13 @@ function presentGrant(r: GrantDbRow): Grant {
   };
 }
 
-async function grantRow(q: Queryable, id: string, lock = false): Promise<GrantDbRow | undefined> {
-  const { rows } = await q.query<GrantDbRow>(
-    `${GRANT_SELECT} WHERE g.id = $1 ${lock ? 'FOR UPDATE OF g' : ''}`,
-    [id],
-  );
-  return rows[0];
-}
+const grantRow = (q: Queryable, id: string, lock = false): Promise<GrantDbRow | undefined> =>
+  rowById(q, GRANT_SELECT, 'g', id, lock);
 
-interface EventDbRow {
-  action: string;
-  from_status: string | null;
-  to_status: string;
-  actor_name: string | null;
-  comment: string | null;
-  detail: Record<string, unknown>;
-  at: Date;
-}
+const grantEvents = (q: Queryable, id: string): Promise<ShareEvent[]> => stepEvents(q, 'grant', id);
 
-export const presentEvent = (e: EventDbRow): ShareEvent => ({
-  action: e.action,
-  fromStatus: e.from_status,
-  toStatus: e.to_status,
-  actorName: e.actor_name,
-  comment: e.comment,
-  detail: e.detail,
-  at: e.at.toISOString(),
-});
-
-async function grantEvents(q: Queryable, id: string): Promise<ShareEvent[]> {
-  const { rows } = await q.query<EventDbRow>(
-    `SELECT action, from_status, to_status, actor_name, comment, detail, at
-       FROM datong.grant_events WHERE grant_id = $1 ORDER BY id`,
-    [id],
-  );
-  return rows.map(presentEvent);
-}
-
-async function insertGrantEvent(
-  ctx: RequestContext,
-  tx: Tx,
-  grantId: string,
-  step: { action: string; from: string | null; to: string; comment?: string | null; detail?: object },
-): Promise<void> {
-  const who = actorOf(ctx);
-  await tx.query(
-    `INSERT INTO datong.grant_events (grant_id, action, from_status, to_status, actor_id, actor_name, comment, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      grantId,
-      step.action,
-      step.from,
-      step.to,
-      who.id,
-      who.name,
-      step.comment ?? null,
-      JSON.stringify(step.detail ?? {}),
-    ],
-  );
-}
+const insertGrantEvent = (ctx: RequestContext, tx: Tx, grantId: string, step: Step): Promise<void> =>
+  insertStepEvent(ctx, tx, 'grant', grantId, step);
 
 // ---------------------------------------------------------------------------------------------
 // Creating (from requests.ts, inside the approving transaction)
@@ -251,10 +206,7 @@ export async function insertGrant(ctx: SharingContext, tx: Tx, spec: GrantSpec):
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-export interface GrantPage {
-  items: Grant[];
-  nextCursor: string | null;
-}
+export type GrantPage = Page<Grant>;
 
 /**
  * The caller's grants: `consumer` those of their organisation's applications, `provider` those on
@@ -274,31 +226,23 @@ export async function listGrants(
   else if (input.box === 'provider') where.push(`g.provider_org_id = ANY(${p(scope.provides)}::uuid[])`);
   else if (!scope.platform) throw shareProblem(403, 'share_review_only');
   if (input.status) where.push(`g.status = ${p(input.status)}`);
-  if (input.cursor) {
-    const [key, id] = decodeCursor(input.cursor);
-    where.push(`(g.created_at, g.id) < (${p(key)}::timestamptz, ${p(id)}::uuid)`);
-  }
-  const limit = input.limit;
-  const { rows } = await q.query<GrantDbRow>(
-    `${GRANT_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY g.created_at DESC, g.id DESC LIMIT ${p(limit + 1)}`,
+  return keysetPage(q, {
+    select: GRANT_SELECT,
+    idColumn: 'g.id',
+    where,
     params,
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(presentGrant),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.created_key, last.id) : null,
-  };
+    order: { key: 'g.created_at', keyText: 'created_key', dir: 'DESC' },
+    cursor: input.cursor,
+    limit: input.limit,
+    present: presentGrant,
+  });
 }
 
 /** A grant the caller sees (consumer org, provider side, platform) with its events; else 404. */
 export async function getGrant(ctx: SharingContext, q: Queryable, id: string): Promise<Grant> {
   const row = await grantRow(q, id);
   const scope = await scopeOf(q, ctx.actor);
-  if (!row || !sees(scope, { consumerOrgId: row.consumer_org_id, providerOrgId: row.provider_org_id })) {
-    throw shareProblem(404, 'share_grant_not_found', { id });
-  }
+  if (!row || !seesRow(scope, row)) throw shareProblem(404, 'share_grant_not_found', { id });
   return { ...presentGrant(row), events: await grantEvents(q, id) };
 }
 
@@ -311,10 +255,8 @@ export type GrantAction = 'suspend' | 'resume' | 'revoke' | 'renew';
 async function lockForProvider(ctx: SharingContext, tx: Tx, id: string): Promise<GrantDbRow> {
   const row = await grantRow(tx, id, true);
   const scope = await scopeOf(tx, ctx.actor);
-  if (!row || !sees(scope, { consumerOrgId: row.consumer_org_id, providerOrgId: row.provider_org_id })) {
-    throw shareProblem(404, 'share_grant_not_found', { id });
-  }
-  if (!scope.provides.includes(row.provider_org_id)) throw shareProblem(403, 'share_out_of_scope');
+  if (!row || !seesRow(scope, row)) throw shareProblem(404, 'share_grant_not_found', { id });
+  if (!actsFor(scope, row.provider_org_id)) throw shareProblem(403, 'share_out_of_scope');
   return row;
 }
 
@@ -338,26 +280,17 @@ async function change(
     comment: set.reason ?? null,
     detail,
   });
-  await ctx.services.ledger.record(
-    tx,
-    eventFor(ctx, {
-      action: `grant.${action}`,
-      objectType: 'grant',
-      objectId: row.id,
-      orgId: row.provider_org_id,
-      detail: {
-        requestId: row.request_id,
-        appId: row.app_id,
-        consumerOrgId: row.consumer_org_id,
-        entryId: row.entry_id,
-        entryCode: row.entry_code,
-        from: row.status,
-        to: set.status,
-        ...(set.reason ? { reason: set.reason } : {}),
-        ...detail,
-      },
-    }),
-  );
+  await auditStep(ctx, tx, `grant.${action}`, { type: 'grant', id: row.id }, row.provider_org_id, {
+    requestId: row.request_id,
+    appId: row.app_id,
+    consumerOrgId: row.consumer_org_id,
+    entryId: row.entry_id,
+    entryCode: row.entry_code,
+    from: row.status,
+    to: set.status,
+    ...(set.reason ? { reason: set.reason } : {}),
+    ...detail,
+  });
 }
 
 /** active → suspended: the next data call is refused (the reason is optional). */
@@ -408,7 +341,7 @@ export async function renewGrant(
   if (row.status === 'revoked') throw illegal(row.status, '续期 renew');
   const today = shanghaiDay(opts.now ?? new Date());
   const max = addYears(today, MAX_VALIDITY_YEARS);
-  const bad = (zh: string, en: string) => shareProblem(400, 'share_validity_invalid', { zh, en });
+  const bad = validityProblem;
   if (!isDay(validTo)) throw bad(`${validTo} 不是有效日期`, `${validTo} is not a date`);
   if (validTo <= row.valid_to) {
     throw bad(

@@ -1,4 +1,3 @@
-import { eventFor } from '../../platform/audit/types.js';
 import { systemContext, type RequestContext } from '../../platform/context.js';
 import { withTx, type Pool, type Queryable, type Tx } from '../../platform/db/pool.js';
 import type { ScheduledTask, Task } from '../../platform/jobs/index.js';
@@ -9,7 +8,23 @@ import type { Content } from '../catalog/store.js';
 import { maintains, publiclyVisible, viewerOf } from '../catalog/visibility.js';
 import { getApp } from '../identity/store.js';
 import { pgType } from '../ingest/check.js';
-import { addWorkingDays, shanghaiDay, workingDaysLeft } from './calendar.js';
+import { addWorkingDays, shanghaiDay } from './calendar.js';
+import {
+  actsFor,
+  auditStep,
+  deadlineOf,
+  insertStepEvent,
+  keysetPage,
+  notify,
+  rowById,
+  seesRow,
+  stepEvents,
+  userIdOf,
+  type KeysetOrder,
+  type Notification,
+  type Page,
+  type Step,
+} from './common.js';
 import { compileFilter, type Condition } from './filter.js';
 import {
   addYears,
@@ -18,17 +33,14 @@ import {
   insertGrant,
   isDay,
   MAX_VALIDITY_YEARS,
-  presentEvent,
 } from './grants.js';
 import {
   actorOf,
-  decodeCursor,
-  encodeCursor,
   illegal,
   requireReason,
   scopeOf,
-  sees,
   shareProblem,
+  validityProblem,
   type ApproveInput,
   type CreateRequestInput,
   type ListRequestsInput,
@@ -168,8 +180,7 @@ async function presentRequest(q: Queryable, r: RequestDbRow, now: Date): Promise
     needsReview: r.needs_review,
     dueAt: r.due_at.toISOString(),
     reviewDueAt: r.review_due_at?.toISOString() ?? null,
-    overdue: due !== null && now.getTime() > due.getTime(),
-    workingDaysLeft: due === null ? null : await workingDaysLeft(q, now, due),
+    ...(await deadlineOf(q, due, now)),
     decidedByName: r.decided_by_name,
     decidedAt: r.decided_at?.toISOString() ?? null,
     reviewedByName: r.reviewed_by_name,
@@ -183,46 +194,13 @@ async function presentRequest(q: Queryable, r: RequestDbRow, now: Date): Promise
   };
 }
 
-async function requestRow(q: Queryable, id: string, lock = false): Promise<RequestDbRow | undefined> {
-  const { rows } = await q.query<RequestDbRow>(
-    `${REQUEST_SELECT} WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
-    [id],
-  );
-  return rows[0];
-}
+const requestRow = (q: Queryable, id: string, lock = false): Promise<RequestDbRow | undefined> =>
+  rowById(q, REQUEST_SELECT, 'r', id, lock);
 
-async function requestEvents(q: Queryable, id: string): Promise<ShareEvent[]> {
-  const { rows } = await q.query<Parameters<typeof presentEvent>[0]>(
-    `SELECT action, from_status, to_status, actor_name, comment, detail, at
-       FROM datong.share_request_events WHERE request_id = $1 ORDER BY id`,
-    [id],
-  );
-  return rows.map(presentEvent);
-}
+const requestEvents = (q: Queryable, id: string): Promise<ShareEvent[]> => stepEvents(q, 'request', id);
 
-async function insertEvent(
-  ctx: RequestContext,
-  tx: Tx,
-  requestId: string,
-  step: { action: string; from: string | null; to: string; comment?: string | null; detail?: object },
-): Promise<void> {
-  const who = actorOf(ctx);
-  await tx.query(
-    `INSERT INTO datong.share_request_events
-       (request_id, action, from_status, to_status, actor_id, actor_name, comment, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      requestId,
-      step.action,
-      step.from,
-      step.to,
-      who.id,
-      who.name,
-      step.comment ?? null,
-      JSON.stringify(step.detail ?? {}),
-    ],
-  );
-}
+const insertEvent = (ctx: RequestContext, tx: Tx, requestId: string, step: Step): Promise<void> =>
+  insertStepEvent(ctx, tx, 'request', requestId, step);
 
 async function audit(
   ctx: SharingContext,
@@ -240,23 +218,14 @@ async function audit(
   orgId: string | null | undefined,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await ctx.services.ledger.record(
-    tx,
-    eventFor(ctx, {
-      action,
-      objectType: 'share_request',
-      objectId: r.id,
-      ...(orgId !== undefined ? { orgId } : {}),
-      detail: {
-        entryId: r.entryId,
-        entryCode: r.entryCode,
-        appId: r.appId,
-        consumerOrgId: r.consumerOrgId,
-        providerOrgId: r.providerOrgId,
-        ...detail,
-      },
-    }),
-  );
+  await auditStep(ctx, tx, action, { type: 'share_request', id: r.id }, orgId, {
+    entryId: r.entryId,
+    entryCode: r.entryCode,
+    appId: r.appId,
+    consumerOrgId: r.consumerOrgId,
+    providerOrgId: r.providerOrgId,
+    ...detail,
+  });
 }
 
 const refOf = (r: RequestDbRow) => ({
@@ -297,7 +266,7 @@ function checkCondition(
 const needsReview = (c: Content): boolean => c.grade >= 3 || c.important || c.core;
 
 function validity(from: string, to: string, today: string): void {
-  const bad = (zh: string, en: string) => shareProblem(400, 'share_validity_invalid', { zh, en });
+  const bad = validityProblem;
   if (!isDay(from)) throw bad(`${from} 不是有效日期`, `${from} is not a date`);
   if (!isDay(to)) throw bad(`${to} 不是有效日期`, `${to} is not a date`);
   if (from < today) throw bad(`起始日期不能早于今天 ${today}`, `it cannot start before today, ${today}`);
@@ -526,16 +495,11 @@ export async function getRequest(
 ): Promise<ShareRequest> {
   const row = await requestRow(q, id);
   const scope = await scopeOf(q, ctx.actor);
-  if (!row || !sees(scope, { consumerOrgId: row.consumer_org_id, providerOrgId: row.provider_org_id })) {
-    throw shareProblem(404, 'share_request_not_found', { id });
-  }
+  if (!row || !seesRow(scope, row)) throw shareProblem(404, 'share_request_not_found', { id });
   return { ...(await presentRequest(q, row, opts.now ?? new Date())), events: await requestEvents(q, id) };
 }
 
-export interface RequestPage {
-  items: ShareRequest[];
-  nextCursor: string | null;
-}
+export type RequestPage = Page<ShareRequest>;
 
 /**
  * The caller's requests by box: inbox (to the organisations they provide for: their own, org
@@ -554,7 +518,7 @@ export async function listRequests(
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown) => `$${params.push(v)}`;
-  let order: { key: string; keyText: 'created_key' | 'due_key' | 'review_key'; dir: 'ASC' | 'DESC' };
+  let order: KeysetOrder<'created_key' | 'due_key' | 'review_key'>;
   let status = input.status;
   switch (input.box) {
     case 'inbox':
@@ -580,41 +544,30 @@ export async function listRequests(
   if (input.overdue !== undefined) {
     where.push(`${input.overdue ? '' : 'NOT '}${overdueSql(`${p(now)}::timestamptz`)}`);
   }
-  if (input.cursor) {
-    const [key, id] = decodeCursor(input.cursor);
-    const cmp = order.dir === 'ASC' ? '>' : '<';
-    where.push(`(${order.key}, r.id) ${cmp} (${p(key)}::timestamptz, ${p(id)}::uuid)`);
-  }
-  const limit = input.limit;
-  const { rows } = await q.query<RequestDbRow>(
-    `${REQUEST_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${order.key} ${order.dir}, r.id ${order.dir} LIMIT ${p(limit + 1)}`,
+  return keysetPage(q, {
+    select: REQUEST_SELECT,
+    idColumn: 'r.id',
+    where,
     params,
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  const items: ShareRequest[] = [];
-  for (const r of page) items.push(await presentRequest(q, r, now));
-  return {
-    items,
-    nextCursor: rows.length > limit && last ? encodeCursor(last[order.keyText]!, last.id) : null,
-  };
+    order,
+    cursor: input.cursor,
+    limit: input.limit,
+    present: (r: RequestDbRow) => presentRequest(q, r, now),
+  });
 }
 
 /** Locks a request the caller sees; 404 otherwise. */
 async function lockVisible(ctx: SharingContext, tx: Tx, id: string) {
   const row = await requestRow(tx, id, true);
   const scope = await scopeOf(tx, ctx.actor);
-  if (!row || !sees(scope, { consumerOrgId: row.consumer_org_id, providerOrgId: row.provider_org_id })) {
-    throw shareProblem(404, 'share_request_not_found', { id });
-  }
+  if (!row || !seesRow(scope, row)) throw shareProblem(404, 'share_request_not_found', { id });
   return { row, scope };
 }
 
 /** Locks a request for its provider's decision: 404 unseen, 403 not the provider's approver. */
 async function lockForProvider(ctx: SharingContext, tx: Tx, id: string): Promise<RequestDbRow> {
   const { row, scope } = await lockVisible(ctx, tx, id);
-  if (!scope.provides.includes(row.provider_org_id)) throw shareProblem(403, 'share_out_of_scope');
+  if (!actsFor(scope, row.provider_org_id)) throw shareProblem(403, 'share_out_of_scope');
   return row;
 }
 
@@ -631,7 +584,6 @@ async function setDecision(
   },
   now: Date,
 ): Promise<void> {
-  const userId = (w?: { id: string | null }) => (w?.id && /^[0-9a-f-]{36}$/i.test(w.id) ? w.id : null);
   await tx.query(
     `UPDATE datong.share_requests SET status = $2,
        decided_by = CASE WHEN $3::boolean THEN $4::uuid ELSE decided_by END,
@@ -649,10 +601,10 @@ async function setDecision(
       id,
       set.status,
       set.decidedBy !== undefined,
-      userId(set.decidedBy),
+      userIdOf(set.decidedBy),
       set.decidedBy?.name ?? null,
       set.reviewedBy !== undefined,
-      userId(set.reviewedBy),
+      userIdOf(set.reviewedBy),
       set.reviewedBy?.name ?? null,
       set.reason ?? null,
       set.adjustments ? JSON.stringify(set.adjustments) : null,
@@ -707,7 +659,7 @@ export async function approveRequest(
     adj.rowFilter = input.rowFilter;
   }
   if (input.validTo !== undefined) {
-    const bad = (zh: string, en: string) => shareProblem(400, 'share_validity_invalid', { zh, en });
+    const bad = validityProblem;
     if (!isDay(input.validTo)) throw bad(`${input.validTo} 不是有效日期`, `${input.validTo} is not a date`);
     if (input.validTo > row.valid_to) {
       throw bad(
@@ -849,13 +801,7 @@ export async function withdrawRequest(
 // ---------------------------------------------------------------------------------------------
 // Overdue
 
-export interface Notification {
-  id: number;
-  kind: string;
-  recipientOrgId: string | null;
-  recipientUserId: string | null;
-  payload: Record<string, unknown>;
-}
+export type { Notification };
 
 /**
  * Notifies once per deadline passed: a request still `submitted` after due_at → one notification
@@ -883,19 +829,8 @@ export async function markOverdue(pool: Pool, now: Date = new Date()): Promise<N
       kind: string,
       to: { orgId?: string; userId?: string },
       body: Record<string, unknown>,
-    ): Promise<void> => {
-      const { rows } = await tx.query<{ id: number }>(
-        `INSERT INTO datong.notifications (recipient_org_id, recipient_user_id, kind, payload)
-         VALUES ($1, $2, $3, $4) RETURNING id`,
-        [to.orgId ?? null, to.userId ?? null, kind, JSON.stringify(body)],
-      );
-      out.push({
-        id: rows[0]!.id,
-        kind,
-        recipientOrgId: to.orgId ?? null,
-        recipientUserId: to.userId ?? null,
-        payload: body,
-      });
+    ) => {
+      out.push(await notify(tx, kind, to, body));
     };
     const system = systemContext('job:share:overdue');
 

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { withTx } from '../../platform/db/pool.js';
+import { routeKit } from './common.js';
 import * as grants from './grants.js';
 import * as requests from './requests.js';
 import {
@@ -34,15 +34,7 @@ import {
  * Problems are `share_*` (zh-CN/en); every write is audited in its transaction.
  */
 export default async function sharingRoutes(app: FastifyInstance): Promise<void> {
-  const services = app.datong;
-  const pool = services.pool;
-  const ctxOf = (req: FastifyRequest): SharingContext => ({ ...req.ctx, services });
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['sharing'];
-  // Bodies that may be left out altogether: no body means {}.
-  const optionalBody = async (req: FastifyRequest) => {
-    req.body ??= {};
-  };
+  const { pool, ctxOf, r, tags, optionalBody } = routeKit(app);
 
   r.get(
     '/api/share/apps',

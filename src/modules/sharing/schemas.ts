@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import type { RequestContext } from '../../platform/context.js';
 import type { Queryable } from '../../platform/db/pool.js';
 import { AppError, type FieldError } from '../../platform/http/errors.js';
@@ -93,14 +93,21 @@ export const sharingMessages = {
 
 export type SharingMessageKey = keyof typeof sharingMessages;
 
-export function shareProblem(
-  status: number,
-  code: SharingMessageKey,
-  params: Record<string, unknown> = {},
-  errors: FieldError[] = [],
-): AppError {
-  return new AppError(status, code, sharingMessages[code], params, errors);
+/** The problem factory of a table of messages (share_*, demand_*). */
+export function problemOf<M extends Record<string, Localized>>(messages: M) {
+  return (
+    status: number,
+    code: keyof M & string,
+    params: Record<string, unknown> = {},
+    errors: FieldError[] = [],
+  ): AppError => new AppError(status, code, messages[code]!, params, errors);
 }
+
+export const shareProblem = problemOf(sharingMessages);
+
+/** A validity that breaks the rules: the rule in both languages (400 share_validity_invalid). */
+export const validityProblem = (zh: string, en: string) =>
+  shareProblem(400, 'share_validity_invalid', { zh, en });
 
 /** Status names for messages, in both languages at once (messages are shown as they are). */
 export const STATUS_LABEL: Record<string, string> = {
@@ -150,12 +157,14 @@ export function actorOf(ctx: RequestContext): { id: string | null; name: string 
   return { id: a.id, name: a.kind === 'user' ? a.displayName : a.name };
 }
 
-/** A reason of at least two characters (after trimming), or the problem. */
-export function requireReason(reason: string | undefined | null): string {
+/** A reason of at least two characters (after trimming), or the problem (share_reason_required). */
+export function requireReason(
+  reason: string | undefined | null,
+  missing: () => AppError = () =>
+    shareProblem(400, 'share_reason_required', {}, [{ path: '/reason', message: 'required' }]),
+): string {
   const r = reason?.trim() ?? '';
-  if ([...r].length < 2) {
-    throw shareProblem(400, 'share_reason_required', {}, [{ path: '/reason', message: 'required' }]);
-  }
+  if ([...r].length < 2) throw missing();
   return r;
 }
 
@@ -188,13 +197,15 @@ export function decodeCursor(cursor: string): [string, string] {
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
-const strict = { additionalProperties: false } as const;
-const Uuid = Type.String({ format: 'uuid' });
-const Time = Type.String({ format: 'date-time' });
-const NullableTime = Type.Union([Time, Type.Null()]);
+export const strict = { additionalProperties: false } as const;
+export const Uuid = Type.String({ format: 'uuid' });
+export const Time = Type.String({ format: 'date-time' });
+export const NullableTime = Type.Union([Time, Type.Null()]);
+export const NullableString = Type.Union([Type.String(), Type.Null()]);
+/** A comment or reason given with a step. */
+export const Reason = Type.String({ maxLength: 2000 });
 const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD (Asia/Shanghai), inclusive' });
 const FieldCode = Type.String({ minLength: 1, maxLength: 63 });
-const Reason = Type.String({ maxLength: 2000 });
 
 export const MaskFunctionSchema = Type.Enum(MASK_FUNCTIONS);
 export const REQUEST_STATUSES = [
@@ -271,6 +282,12 @@ export const ReviewBody = Type.Object(
 );
 export const RenewBody = Type.Object({ validTo: Day }, strict);
 
+/** A list's page: its size and the cursor of the page before. */
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+};
+
 export const ListRequestsQuery = Type.Object(
   {
     box: Type.Enum(['inbox', 'outbox', 'review', 'all'] as const, {
@@ -279,8 +296,7 @@ export const ListRequestsQuery = Type.Object(
     }),
     status: Type.Optional(Type.Enum(REQUEST_STATUSES)),
     overdue: Type.Optional(Type.Boolean()),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    ...PageQuery,
   },
   strict,
 );
@@ -290,23 +306,26 @@ export const ListGrantsQuery = Type.Object(
   {
     box: Type.Enum(['consumer', 'provider', 'all'] as const),
     status: Type.Optional(Type.Enum(GRANT_STATUSES)),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ maxLength: 400 })),
+    ...PageQuery,
   },
   strict,
 );
 export type ListGrantsInput = Static<typeof ListGrantsQuery>;
 
-const EventSchema = Type.Object({
+export const EventSchema = Type.Object({
   action: Type.String(),
-  fromStatus: Type.Union([Type.String(), Type.Null()]),
+  fromStatus: NullableString,
   toStatus: Type.String(),
-  actorName: Type.Union([Type.String(), Type.Null()]),
-  comment: Type.Union([Type.String(), Type.Null()]),
+  actorName: NullableString,
+  comment: NullableString,
   detail: Type.Record(Type.String(), Type.Unknown()),
   at: Time,
 });
 export type ShareEvent = Static<typeof EventSchema>;
+
+/** A keyset page of items and the cursor of the next page. */
+export const pageSchema = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: NullableString });
 
 export const ShareRequestSchema = Type.Object({
   id: Uuid,
@@ -340,11 +359,11 @@ export const ShareRequestSchema = Type.Object({
   workingDaysLeft: Type.Union([Type.Integer(), Type.Null()], {
     description: 'working days to the current deadline (negative once overdue); null once decided',
   }),
-  decidedByName: Type.Union([Type.String(), Type.Null()]),
+  decidedByName: NullableString,
   decidedAt: NullableTime,
-  reviewedByName: Type.Union([Type.String(), Type.Null()]),
+  reviewedByName: NullableString,
   reviewedAt: NullableTime,
-  reason: Type.Union([Type.String(), Type.Null()]),
+  reason: NullableString,
   adjustments: Type.Record(Type.String(), Type.Unknown()),
   grantId: Type.Union([Uuid, Type.Null()]),
   createdByName: Type.String(),
@@ -354,10 +373,7 @@ export const ShareRequestSchema = Type.Object({
 });
 export type ShareRequest = Static<typeof ShareRequestSchema>;
 
-export const ShareRequestPage = Type.Object({
-  items: Type.Array(ShareRequestSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const ShareRequestPage = pageSchema(ShareRequestSchema);
 
 export const GrantSchema = Type.Object({
   id: Uuid,
@@ -380,7 +396,7 @@ export const GrantSchema = Type.Object({
   dailyQuota: Type.Integer({ description: 'calls per day' }),
   validFrom: Type.String(),
   validTo: Type.String(),
-  statusReason: Type.Union([Type.String(), Type.Null()]),
+  statusReason: NullableString,
   scenarioName: Type.String(),
   createdAt: Time,
   updatedAt: Time,
@@ -388,7 +404,4 @@ export const GrantSchema = Type.Object({
 });
 export type Grant = Static<typeof GrantSchema>;
 
-export const GrantPage = Type.Object({
-  items: Type.Array(GrantSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+export const GrantPage = pageSchema(GrantSchema);

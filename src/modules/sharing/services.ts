@@ -9,6 +9,7 @@ import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import type { DatasetColumn } from '../ingest/tables.js';
+import { grantCallMessages, grantStateProblem } from './common.js';
 import { asFilterError, combine, compileFilter, type Condition } from './filter.js';
 
 /**
@@ -33,13 +34,11 @@ export const MAX_PAGE = 1000;
 export const MAX_CHANGES = 1000;
 
 const messages = {
-  grant_not_found: { 'zh-CN': '授权 {id} 不存在', en: 'There is no grant {id}' },
+  ...grantCallMessages,
   grant_inactive: {
     'zh-CN': '授权已{statusZh}，不能调用数据服务',
     en: 'The grant is {status}; its data services cannot be called',
   },
-  grant_not_yet_valid: { 'zh-CN': '授权自 {from} 起生效', en: 'The grant is valid from {from}' },
-  grant_expired: { 'zh-CN': '授权已于 {to} 到期', en: 'The grant expired on {to}' },
   field_not_granted: {
     'zh-CN': '信息项 {fields} 不在授权范围内',
     en: 'The field(s) {fields} are not granted',
@@ -53,14 +52,6 @@ const messages = {
     en: 'Give every key field: {fields}',
   },
   cursor_invalid: { 'zh-CN': '分页游标无效', en: 'The page cursor is invalid' },
-  audit_unavailable: {
-    'zh-CN': '审计日志暂时无法写入，为保护数据，本次调用未返回任何数据',
-    en: 'The audit ledger cannot be written right now; to protect the data, nothing was returned',
-  },
-  rate_limited: {
-    'zh-CN': '调用过于频繁：该授权每秒最多 {limit} 次',
-    en: 'Too many calls: this grant allows {limit} per second',
-  },
 } satisfies Record<string, Localized>;
 
 export function serviceProblem(
@@ -70,8 +61,6 @@ export function serviceProblem(
 ): AppError {
   return new AppError(status, code, messages[code], params);
 }
-
-const GRANT_STATUS_ZH: Record<string, string> = { suspended: '暂停', revoked: '撤销', expired: '过期' };
 
 interface ServiceColumn {
   code: string;
@@ -362,16 +351,7 @@ export function unusable(ctx: RequestContext, g: CompiledGrant | undefined, id: 
   if (!g || !g.view || actor.kind !== 'app' || g.appId !== actor.id) {
     return serviceProblem(404, 'grant_not_found', { id });
   }
-  if (g.status !== 'active') {
-    return serviceProblem(403, 'grant_inactive', {
-      status: g.status,
-      statusZh: GRANT_STATUS_ZH[g.status] ?? g.status,
-    });
-  }
-  const today = shanghaiDay(new Date());
-  if (today < g.validFrom) return serviceProblem(403, 'grant_not_yet_valid', { from: g.validFrom });
-  if (today > g.validTo) return serviceProblem(403, 'grant_expired', { to: g.validTo });
-  return null;
+  return grantStateProblem(g, shanghaiDay(new Date()), serviceProblem);
 }
 
 /** YYYY-MM-DD in Asia/Shanghai (UTC+8, no daylight saving since 1991). */
