@@ -21,6 +21,7 @@ import { sharingTasks } from './sharing/requests.js';
 import demandRoutes from './sharing/demand-routes.js';
 import { demandTasks } from './sharing/demands.js';
 import gatewayRoutes from './sharing/gateway-routes.js';
+import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
@@ -42,6 +43,7 @@ export const modules: ModulePlugin[] = [
   serviceRoutes,
   demandRoutes,
   gatewayRoutes,
+  notificationRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */

@@ -170,3 +170,53 @@ export async function queryService(call: ServiceCall): Promise<QueryAnswer> {
 }
 
 export const useQueryService = () => useMutation({ mutationFn: queryService });
+
+/** GET /api/share/summary: the dashboard's open and overdue counts (review: share.review only). */
+export interface ShareSummary {
+  inbox: { open: number; overdue: number };
+  outbox: { open: number };
+  review: { open: number; overdue: number } | null;
+  demands: { assigned: number; overdue: number };
+}
+
+/** One in-app notification (share.overdue, share.review_overdue, demand.overdue, …). */
+export interface AppNotification {
+  id: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NotificationList {
+  items: AppNotification[];
+  /** All of the caller's unread notifications. */
+  unread: number;
+}
+
+const NOTIFICATIONS_KEY = ['notifications'] as const;
+
+/** Under SHARE_KEY: every sharing write refreshes the counts. */
+export function useShareSummary(enabled = true) {
+  return useQuery({
+    queryKey: [...SHARE_KEY, 'summary'] as const,
+    queryFn: () => api.get<ShareSummary>('/api/share/summary'),
+    enabled,
+  });
+}
+
+export function useUnreadNotifications(limit = 5, enabled = true) {
+  return useQuery({
+    queryKey: [...NOTIFICATIONS_KEY, 'unread', limit] as const,
+    queryFn: () => api.get<NotificationList>('/api/notifications', { unread: 'true', limit }),
+    enabled,
+  });
+}
+
+export function useMarkNotificationRead() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api.post<AppNotification>(`/api/notifications/${id}/read`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY }),
+  });
+}

@@ -161,6 +161,20 @@ export const sharingZhCN = {
   'share.tryit.keyHint': '留空则按主键顺序返回前 {n} 行',
   'share.tryit.run': '调用',
   'share.tryit.rows': '返回 {n} 行',
+  'share.home.title': '共享待办',
+  'share.home.inbox': '待我方办理',
+  'share.home.outbox': '我方申请办理中',
+  'share.home.review': '待平台审核',
+  'share.home.demands': '分派给我方的需求',
+  'share.home.open': '{n} 件',
+  'share.home.overdue': '逾期 {n} 件',
+  'share.home.notifications': '未读通知（{n}）',
+  'share.home.noNotifications': '没有未读通知',
+  'share.home.markRead': '标为已读',
+  'share.notice.share.overdue': '共享申请已逾期：{entry}（申请方 {org}），办理时限 {due}',
+  'share.notice.share.review_overdue': '平台审核已逾期：{entry}（申请方 {org}），审核时限 {due}',
+  'share.notice.demand.overdue': '数据需求已逾期：{title}（需求方 {org}），答复时限 {due}',
+  'share.notice.other': '通知：{kind}',
 } as const;
 
 export type SharingMessageKey = keyof typeof sharingZhCN;
