@@ -23,6 +23,7 @@ import { demandTasks } from './sharing/demands.js';
 import gatewayRoutes from './sharing/gateway-routes.js';
 import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
+import subjectRoutes from './sharing/subject-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -44,6 +45,7 @@ export const modules: ModulePlugin[] = [
   demandRoutes,
   gatewayRoutes,
   notificationRoutes,
+  subjectRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */

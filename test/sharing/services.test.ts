@@ -485,3 +485,38 @@ describe('changes since a batch', () => {
     expect(res.json()).toMatchObject({ code: 'grant_inactive' });
   });
 });
+
+describe("a subject's accesses", () => {
+  it('lists the calls that returned or verified one ID number, to an auditor only, and audits the lookup', async () => {
+    const auditorUser = await makeUser(t.pool, { roles: ['auditor'] });
+    const auditor = {
+      authorization: `Bearer ${await bearerFor(t.app, auditorUser.username, auditorUser.password)}`,
+    };
+    await t.services.ledger.flush();
+    const get = (id: string, headers: Headers) =>
+      t.app.inject({
+        method: 'GET',
+        url: `/api/audit/subject-accesses?id=${encodeURIComponent(id)}`,
+        headers,
+      });
+    const res = await get(idNo(2), auditor);
+    expect(res.statusCode, res.body).toBe(200);
+    const answer = res.json<{
+      subject: string;
+      accesses: { action: string; grant: string; scenario: string; fields: string[] }[];
+    }>();
+    expect(answer.subject).toBe(hmacOf(idNo(2)));
+    expect(answer.accesses.length).toBeGreaterThan(0);
+    expect(answer.accesses.every((a) => a.action.startsWith('share.service.'))).toBe(true);
+    expect(answer.accesses.some((a) => a.grant === grantId && a.scenario === '企业开办一网通办')).toBe(true);
+    // The same number written with a lower-case x, or padded, is the same subject.
+    const x = idNo(2).endsWith('X') ? `${idNo(2).slice(0, 17)}x` : idNo(2);
+    expect((await get(` ${x} `, auditor)).json<{ subject: string }>().subject).toBe(answer.subject);
+    // Nobody's number was returned for an unknown one.
+    expect((await get(idNo(999_999), auditor)).json<{ accesses: unknown[] }>().accesses).toEqual([]);
+    expect((await get(idNo(2), consumerDev)).statusCode).toBe(403);
+    const lookups = await events('audit.subject.lookup');
+    expect(lookups.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(lookups)).not.toContain(idNo(2));
+  });
+});

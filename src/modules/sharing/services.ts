@@ -5,6 +5,7 @@ import { ident, type Pool, type Queryable } from '../../platform/db/pool.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Localized } from '../../platform/i18n/index.js';
 import { compileMasks, maskKeyOf, type MaskFunction } from '../../platform/masking/index.js';
+import type { NodeIdentity } from '../../platform/crypto/types.js';
 import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
@@ -160,14 +161,9 @@ export class DataServices {
     return this.services.pool;
   }
 
-  /** Keyed hash of a subject identifier, as the audit stores it (32 hex digits). */
+  /** Keyed hash of a subject identifier, as the audit stores it (see `subjectHashOf`). */
   subjectHash(value: string): string {
-    const algorithm = this.services.identity.suite === 'gm' ? 'sm3' : 'sha256';
-    return crypto
-      .createHmac(algorithm, this.subjectKey)
-      .update(value.trim().toUpperCase())
-      .digest('hex')
-      .slice(0, 32);
+    return subjectHashOf(this.services.identity, value, this.subjectKey);
   }
 
   /** Compiles the grant as `q` sees it (also caches it); null when there is no such grant. */
@@ -352,6 +348,21 @@ export function unusable(ctx: RequestContext, g: CompiledGrant | undefined, id: 
     return serviceProblem(404, 'grant_not_found', { id });
   }
   return grantStateProblem(g, shanghaiDay(new Date()), serviceProblem);
+}
+
+/**
+ * The keyed hash the audit keeps of a subject identifier (公民身份号码, 统一社会信用代码): HMAC
+ * (SHA-256, or SM3 under the gm suite) with the node key `subject` of the value trimmed and
+ * upper-cased, 32 hex digits. The one function for data services, exports and the lookup of a
+ * subject's accesses.
+ */
+export function subjectHashOf(
+  identity: Pick<NodeIdentity, 'suite' | 'macKey'>,
+  value: string,
+  key: Buffer = identity.macKey('subject'),
+): string {
+  const algorithm = identity.suite === 'gm' ? 'sm3' : 'sha256';
+  return crypto.createHmac(algorithm, key).update(value.trim().toUpperCase()).digest('hex').slice(0, 32);
 }
 
 /** YYYY-MM-DD in Asia/Shanghai (UTC+8, no daylight saving since 1991). */
