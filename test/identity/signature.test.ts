@@ -95,6 +95,20 @@ describe('application request signatures', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('lets exactly one of several concurrent copies of a request through (claims are grouped)', async () => {
+    const cred = await issue();
+    const req = signed({ ...cred });
+    const others = Array.from({ length: 5 }, () => signed({ ...cred }));
+    const answers = await Promise.all([
+      ...Array.from({ length: 8 }, () => req.send()),
+      ...others.map((o) => o.send()),
+    ]);
+    const copies = answers.slice(0, 8).map((a) => a.statusCode);
+    expect(copies.filter((c) => c === 200)).toHaveLength(1);
+    expect(copies.filter((c) => c === 401)).toHaveLength(7);
+    expect(answers.slice(8).map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200]);
+  });
+
   it('refuses timestamps more than 300 s away and accepts 299 s', async () => {
     const cred = await issue();
     for (const skew of [-301, 301]) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { eventFor } from '../../platform/audit/types.js';
 import type { RequestContext } from '../../platform/context.js';
-import { ident, type Pool, type Queryable } from '../../platform/db/pool.js';
+import { ident, prepared, type Pool, type Queryable } from '../../platform/db/pool.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Localized } from '../../platform/i18n/index.js';
 import { compileMasks, maskKeyOf, type MaskFunction } from '../../platform/masking/index.js';
@@ -33,6 +33,8 @@ import { asFilterError, combine, compileFilter, type Condition } from './filter.
 export const MAX_BATCH = 1000;
 export const MAX_PAGE = 1000;
 export const MAX_CHANGES = 1000;
+/** Statements with at most this many parameters are prepared (see `guarded`). */
+const PREPARE_MAX_PARAMS = 24;
 
 const messages = {
   ...grantCallMessages,
@@ -298,11 +300,14 @@ export class DataServices {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { sql, params } = build(g);
       const n = params.length;
+      const text = `SELECT g._gv, t.* FROM (SELECT updated_at::text AS _gv FROM datong.grants WHERE id = $${n + 1}) g
+             LEFT JOIN LATERAL (${sql}) t ON g._gv = $${n + 2}`;
+      const values = [...params, g.id, g.version];
+      // Planning this statement costs several times running it: the call shapes that repeat
+      // (one key, one verification, a few conditions) are prepared; large batches are not.
       const { rows } = await this.pool
         .query<T & { _gv: string | null; _hit: boolean | null }>(
-          `SELECT g._gv, t.* FROM (SELECT updated_at::text AS _gv FROM datong.grants WHERE id = $${n + 1}) g
-             LEFT JOIN LATERAL (${sql}) t ON g._gv = $${n + 2}`,
-          [...params, g.id, g.version],
+          n <= PREPARE_MAX_PARAMS ? prepared(text, values) : { text, values },
         )
         .catch((err: unknown) => {
           throw asFilterError(err) ?? err;

@@ -34,12 +34,13 @@ export function rowToEvent(r: EventRow): AuditEvent {
 export async function insertPending(q: Queryable, events: readonly AuditEventInput[]): Promise<void> {
   if (events.length === 0) return;
   const col = <K extends keyof AuditEventInput>(k: K) => events.map((e) => e[k]);
-  await q.query(
-    `INSERT INTO audit.pending (actor_type, actor_id, actor_name, org_id, action, object_type, object_id,
+  await q.query({
+    name: 'datong_audit_pending',
+    text: `INSERT INTO audit.pending (actor_type, actor_id, actor_name, org_id, action, object_type, object_id,
        result, client_ip, request_id, detail)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
        $8::text[], $9::text[], $10::text[], $11::jsonb[])`,
-    [
+    values: [
       col('actorType'),
       col('actorId'),
       col('actorName'),
@@ -52,7 +53,7 @@ export async function insertPending(q: Queryable, events: readonly AuditEventInp
       col('requestId'),
       events.map((e) => JSON.stringify(e.detail ?? {})),
     ],
-  );
+  });
 }
 
 /** Largest number of stored hashes of each kind kept in memory by a ledger's TreeReader. */

@@ -12,6 +12,7 @@ import {
   signatureHex,
   type SignedParts,
 } from './signature.js';
+import { NonceClaims } from './nonces.js';
 import * as store from './store.js';
 import { SESSION_COOKIE, SESSION_IDLE_SECONDS, registerCredentialCache, tokenHash } from './credentials.js';
 
@@ -74,6 +75,7 @@ export function createAuthenticator(services: Services): Authenticator {
   const keyCache = new Map<string, CachedKey>();
   registerCredentialCache(keyCache as Map<string, unknown>);
   const touched = new Map<string, number>();
+  const nonces = new NonceClaims(pool);
   let lastPrune = 0;
 
   const dueForTouch = (id: string): boolean => {
@@ -139,7 +141,7 @@ export function createAuthenticator(services: Services): Authenticator {
       throw authProblem('signature_invalid');
     }
     // Only a correctly signed request may claim its nonce: otherwise anyone could burn nonces.
-    if (!(await store.claimNonce(pool, keyId, nonce))) throw authProblem('signature_replayed');
+    if (!(await nonces.claim(keyId, nonce))) throw authProblem('signature_replayed');
     if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = Date.now();
       background('nonce prune', store.pruneNonces(pool));

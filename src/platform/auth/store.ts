@@ -250,13 +250,29 @@ export async function touchCredential(q: Queryable, keyId: string): Promise<void
   await q.query('UPDATE datong.app_credentials SET last_used_at = now() WHERE key_id = $1', [keyId]);
 }
 
-/** Records a nonce; false when the key already used it (a replay). */
-export async function claimNonce(q: Queryable, keyId: string, nonce: string): Promise<boolean> {
-  const { rowCount } = await q.query(
-    'INSERT INTO datong.request_nonces (key_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-    [keyId, nonce],
-  );
-  return rowCount === 1;
+/**
+ * Records nonces, many in one statement; returns the `key_id\nnonce` pairs it recorded (a pair
+ * missing from the answer was already used: a replay).
+ *
+ * The statement commits asynchronously (synchronous_commit off, for its own transaction only):
+ * a claim needs no flush of its own because whatever the claiming request does next that
+ * matters — its audit event, its write — commits durably after it, and flushing the WAL up to a
+ * later commit flushes every earlier one. A crash can lose only the claims of requests that had
+ * not yet committed anything, and so had not answered.
+ */
+export async function claimNonces(
+  q: Queryable,
+  claims: readonly { keyId: string; nonce: string }[],
+): Promise<Set<string>> {
+  const { rows } = await q.query<{ key_id: string; nonce: string }>({
+    name: 'datong_claim_nonces',
+    text: `WITH cfg AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+           INSERT INTO datong.request_nonces (key_id, nonce)
+           SELECT k, n FROM unnest($1::text[], $2::text[]) AS u(k, n), cfg
+           ON CONFLICT DO NOTHING RETURNING key_id, nonce`,
+    values: [claims.map((c) => c.keyId), claims.map((c) => c.nonce)],
+  });
+  return new Set(rows.map((r) => `${r.key_id}\n${r.nonce}`));
 }
 
 export async function pruneNonces(q: Queryable): Promise<void> {

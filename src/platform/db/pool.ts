@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import pg from 'pg';
 
 export type Pool = pg.Pool;
@@ -39,4 +40,24 @@ export async function withTx<T>(pool: Pool, fn: (tx: Tx) => Promise<T>): Promise
 export function ident(name: string): string {
   if (name.length === 0 || Buffer.byteLength(name) > 63) throw new Error(`invalid identifier "${name}"`);
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Distinct statements `prepared` names, per process, at most (each is kept on every connection). */
+export const MAX_PREPARED = 500;
+const preparedNames = new Map<string, string>();
+
+/**
+ * A query config that PostgreSQL parses and plans once per connection and then only executes:
+ * for hot statements built at run time whose text repeats (a data service's statement for one
+ * grant and one call shape), where planning costs several times the execution. Prepared
+ * statements live as long as their connection, so only the first MAX_PREPARED distinct texts
+ * are named; later ones run unnamed (parsed each time), which is only slower.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `datong_${crypto.createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
+    preparedNames.set(text, name);
+  }
+  return name === undefined ? { text, values } : { name, text, values };
 }
