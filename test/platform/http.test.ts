@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/platform/http/app.js';
+import { buildApp, securityHeaders } from '../../src/platform/http/app.js';
 import type { Actor } from '../../src/platform/policy/permissions.js';
 import { testApp, type TestApp } from '../support/app.js';
 
@@ -96,6 +96,17 @@ describe('plumbing', () => {
     expect(res.headers['x-request-id']).toBe('trace-abc-12345');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
+  it('sets the same security headers on every answer, errors included', async () => {
+    const missing = await t.app.inject({ method: 'GET', url: '/api/no-such-route' });
+    expect(missing.statusCode).toBe(404);
+    for (const name of ['x-content-type-options', 'x-frame-options', 'strict-transport-security']) {
+      expect(missing.headers[name], name).toBeTruthy();
+    }
+    expect(missing.headers['cross-origin-embedder-policy']).toBeUndefined();
+    expect(securityHeaders({})['content-security-policy']).toContain("default-src 'self'");
   });
 
   it('reports readiness when the database answers', async () => {

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
@@ -133,7 +134,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     },
   );
 
-  await app.register(helmet, {
+  // Helmet's headers do not depend on the request: computed once, set on every reply (running
+  // helmet per request, as @fastify/helmet does, cost a tenth of a data-service call's CPU).
+  const security = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -145,6 +148,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       },
     },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(security);
+    done();
   });
   await app.register(cookie);
   registerErrorHandling(app);
@@ -208,4 +215,23 @@ function registerWeb(app: FastifyInstance, webDist: string): void {
     await scope.register(fastifyStatic, { root: webDist, prefix: '/', wildcard: true, index: false });
     scope.get('/', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html'));
   });
+}
+
+/** The headers `helmet(options)` sets, captured from one run of its middleware. */
+export function securityHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const res = {
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failed: unknown;
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    failed = err;
+  });
+  if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+  return headers;
 }
