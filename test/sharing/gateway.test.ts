@@ -23,6 +23,7 @@ import { addYears } from '../../src/modules/sharing/grants.js';
 import gatewayRoutes, { createGatewayRoutes } from '../../src/modules/sharing/gateway-routes.js';
 import { MAX_BODY_BYTES, targetUrl } from '../../src/modules/sharing/gateway.js';
 import { ENTRY } from './fixtures/world.js';
+import { dailyQuotasOf } from '../../src/modules/sharing/quota.js';
 
 /**
  * The gateway for department APIs through the node's app with the gateway module added, calling
@@ -563,6 +564,26 @@ describe('calls through the gateway', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ code: 'rate_limited' });
     expect(limited.headers['retry-after']).toBe('1');
+    clock += 1000;
+    expect((await call(limitedKey, 'GET', limitedGrantId, '/ok')).statusCode).toBe(200);
+  });
+
+  it("stops at the grant's daily quota (429 until midnight in Shanghai)", async () => {
+    clock += 10_000;
+    const quotas = dailyQuotasOf(t.pool);
+    await quotas.flush();
+    const used = quotas.usedToday(limitedGrantId) ?? 0;
+    await t.pool.query('UPDATE datong.grants SET daily_quota = $2 WHERE id = $1', [limitedGrantId, used + 1]);
+    try {
+      expect((await call(limitedKey, 'GET', limitedGrantId, '/ok')).statusCode).toBe(200);
+      clock += 1000;
+      const over = await call(limitedKey, 'GET', limitedGrantId, '/ok');
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toMatchObject({ code: 'quota_exhausted' });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await t.pool.query('UPDATE datong.grants SET daily_quota = 100000 WHERE id = $1', [limitedGrantId]);
+    }
     clock += 1000;
     expect((await call(limitedKey, 'GET', limitedGrantId, '/ok')).statusCode).toBe(200);
   });

@@ -10,6 +10,7 @@ import { loadBatch } from '../../src/modules/ingest/load.js';
 import { openSource } from '../../src/modules/ingest/read/index.js';
 import { shanghaiDay } from '../../src/modules/sharing/calendar.js';
 import { addYears } from '../../src/modules/sharing/grants.js';
+import { DailyQuotas, dailyQuotasOf } from '../../src/modules/sharing/quota.js';
 import { idNo, uscc } from '../ingest/fixtures/registry.js';
 import { ENTRY } from './fixtures/world.js';
 
@@ -325,6 +326,72 @@ describe('refusals', () => {
     } finally {
       t.services.ledger.append = append;
     }
+  });
+
+  it("admits calls up to the grant's daily quota, then 429 until midnight in Shanghai", async () => {
+    const quotas = dailyQuotasOf(t.pool);
+    const q = () => call(svc('query'), { key: { uscc: uscc(2) } });
+    expect((await q()).statusCode).toBe(200);
+    await quotas.flush();
+    const today = shanghaiDay(new Date());
+    const usedSoFar = async () =>
+      (
+        await t.pool.query<{ calls: number }>(
+          'SELECT calls FROM datong.grant_usage WHERE grant_id = $1 AND day = $2',
+          [grantId, today],
+        )
+      ).rows[0]?.calls ?? 0;
+    const used = await usedSoFar();
+    expect(used).toBeGreaterThanOrEqual(1); // every call admitted so far today, this one included
+    const setQuota = (n: number) =>
+      t.pool.query('UPDATE datong.grants SET daily_quota = $2, updated_at = now() WHERE id = $1', [
+        grantId,
+        n,
+      ]);
+    await setQuota(used + 3);
+    for (let i = 0; i < 3; i++) expect((await q()).statusCode).toBe(200);
+    const over = await q();
+    expect(over.statusCode, over.body).toBe(429);
+    expect(over.json()).toMatchObject({ code: 'quota_exhausted' });
+    expect(over.json<{ title: string }>().title).toContain(`今日的 ${used + 3} 次调用额度已用完`);
+    const retryAfter = Number(over.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+    await quotas.flush();
+    expect(await usedSoFar()).toBe(used + 3);
+    const shown = await t.app.inject({
+      method: 'GET',
+      url: `/api/share/grants/${grantId}`,
+      headers: consumerDev,
+    });
+    expect(shown.json()).toMatchObject({ dailyQuota: used + 3, usedToday: used + 3 });
+    await setQuota(5000);
+    expect((await q()).statusCode).toBe(200);
+  });
+
+  it('counts a quota across processes through the database, afresh each day in Shanghai', async () => {
+    let now = new Date('2026-03-01T15:59:00Z'); // 23:59 in Shanghai
+    const a = new DailyQuotas(t.pool, () => now, 60_000);
+    const b = new DailyQuotas(t.pool, () => now, 60_000);
+    expect(await a.take(grantId, 3)).toEqual({ ok: true });
+    expect(await a.take(grantId, 3)).toEqual({ ok: true });
+    await a.flush();
+    // The other process reads the day's total on its first call.
+    expect(await b.take(grantId, 3)).toEqual({ ok: true });
+    expect(await b.take(grantId, 3)).toEqual({ ok: false, retryAfterSeconds: 60 });
+    expect(b.usedToday(grantId)).toBe(3);
+    now = new Date('2026-03-01T16:00:00Z'); // 00:00 on 2 March in Shanghai
+    expect(await b.take(grantId, 3)).toEqual({ ok: true });
+    await b.flush();
+    const { rows } = await t.pool.query<{ day: string; calls: number }>(
+      `SELECT day::text, calls FROM datong.grant_usage
+        WHERE grant_id = $1 AND day IN ('2026-03-01', '2026-03-02') ORDER BY day`,
+      [grantId],
+    );
+    expect(rows).toEqual([
+      { day: '2026-03-01', calls: 3 },
+      { day: '2026-03-02', calls: 1 },
+    ]);
   });
 
   it('ends with a revoked grant refusing the next call', async () => {

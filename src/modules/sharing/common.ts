@@ -287,6 +287,10 @@ export const grantCallMessages = {
     'zh-CN': '调用过于频繁：该授权每秒最多 {limit} 次',
     en: 'Too many calls: this grant allows {limit} per second',
   },
+  quota_exhausted: {
+    'zh-CN': '该授权今日的 {quota} 次调用额度已用完，请于北京时间次日 0 时后再试',
+    en: "This grant's daily quota of {quota} calls is used up; it renews at 00:00 China Standard Time",
+  },
   audit_unavailable: {
     'zh-CN': '审计日志暂时无法写入，为保护数据，本次调用未返回任何数据',
     en: 'The audit ledger cannot be written right now; to protect the data, nothing was returned',

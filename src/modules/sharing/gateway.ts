@@ -7,6 +7,7 @@ import type { Localized } from '../../platform/i18n/index.js';
 import type { Services } from '../../platform/services.js';
 import { shanghaiDay } from './calendar.js';
 import { grantCallMessages, grantStateProblem } from './common.js';
+import { dailyQuotasOf } from './quota.js';
 
 /**
  * The gateway for department APIs (X-Road-like; docs/SHARING.md "Gateway").
@@ -516,6 +517,7 @@ interface GatewayDbRow {
   valid_from: string;
   valid_to: string;
   rate_limit: number;
+  daily_quota: number;
   base_url: string | null;
   auth_header_name: string | null;
   auth_secret_sealed: Buffer | null;
@@ -530,7 +532,7 @@ interface GatewayDbRow {
 const GRANT_SELECT = `
   SELECT g.id, g.app_id, g.consumer_org_id, g.provider_org_id, g.entry_id, e.code AS entry_code,
          v.name AS entry_name, v.resource_kind, g.scenario_name, g.status,
-         g.valid_from::text AS valid_from, g.valid_to::text AS valid_to, g.rate_limit,
+         g.valid_from::text AS valid_from, g.valid_to::text AS valid_to, g.rate_limit, g.daily_quota,
          u.base_url, u.auth_header_name, u.auth_secret_sealed, u.timeout_ms, u.breaker_failures,
          u.breaker_window_ms, u.breaker_open_ms, u.log_bodies
     FROM datong.grants g
@@ -673,6 +675,15 @@ export class Gateway {
         'rate_limited',
         { limit: g.rate_limit },
         { 'retry-after': String(Math.max(1, Math.ceil(rate.retryAfterMs / 1000))) },
+      );
+    }
+    const quota = await dailyQuotasOf(this.services.pool).take(g.id, g.daily_quota);
+    if (!quota.ok) {
+      throw gatewayProblem(
+        429,
+        'quota_exhausted',
+        { quota: g.daily_quota },
+        { 'retry-after': String(quota.retryAfterSeconds) },
       );
     }
     if (this.inFlight >= this.maxInFlight) {

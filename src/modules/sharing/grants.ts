@@ -89,6 +89,7 @@ interface GrantDbRow {
   row_filter: Condition | null;
   rate_limit: number;
   daily_quota: number;
+  used_today: number;
   valid_from: string;
   valid_to: string;
   status_reason: string | null;
@@ -102,6 +103,8 @@ const GRANT_SELECT = `SELECT g.id, g.request_id, g.status, g.app_id, a.name AS a
     g.consumer_org_id, co.name AS consumer_org_name, g.entry_id, e.code AS entry_code, v.name AS entry_name,
     g.catalog_version, g.provider_org_id, po.name AS provider_org_name, g.fields, g.masking, g.row_filter,
     g.rate_limit, g.daily_quota, g.valid_from::text AS valid_from, g.valid_to::text AS valid_to,
+    coalesce((SELECT calls FROM datong.grant_usage gu WHERE gu.grant_id = g.id
+               AND gu.day = (now() AT TIME ZONE 'Asia/Shanghai')::date), 0)::int8 AS used_today,
     g.status_reason, g.scenario_name, g.created_at, g.updated_at, g.created_at::text AS created_key
   FROM datong.grants g
   JOIN datong.apps a ON a.id = g.app_id
@@ -130,6 +133,7 @@ function presentGrant(r: GrantDbRow): Grant {
     rowFilter: r.row_filter,
     rateLimit: r.rate_limit,
     dailyQuota: r.daily_quota,
+    usedToday: r.used_today,
     validFrom: r.valid_from,
     validTo: r.valid_to,
     statusReason: r.status_reason,

@@ -394,6 +394,9 @@ export const GrantSchema = Type.Object({
   rowFilter: Type.Unknown({ description: 'a Condition, or null' }),
   rateLimit: Type.Integer({ description: 'requests per second' }),
   dailyQuota: Type.Integer({ description: 'calls per day' }),
+  usedToday: Type.Integer({
+    description: 'calls admitted today (Asia/Shanghai) as the node last recorded them (about once a second)',
+  }),
   validFrom: Type.String(),
   validTo: Type.String(),
   statusReason: NullableString,

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { ident } from '../../platform/db/pool.js';
 import { compileFilter, conditionSchema, type Condition } from './filter.js';
+import { dailyQuotasOf } from './quota.js';
 import { queueExport, exportProblem, exportFileOf, getExport } from './export.js';
 import {
   DataServices,
@@ -157,6 +158,12 @@ const granted = (g: CompiledGrant) => new Map(g.columns.map((c) => [c.code, { pg
 
 export default async function serviceRoutes(app: FastifyInstance): Promise<void> {
   const ds = new DataServices(app.datong);
+  // The calls counted towards daily quotas since the last flush (data services and gateway).
+  app.addHook('onClose', async () => {
+    await dailyQuotasOf(app.datong.pool)
+      .flush()
+      .catch((err: unknown) => app.datong.log.warn({ err }, 'daily quota counts not saved at shutdown'));
+  });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['data services'];
 

@@ -10,7 +10,9 @@ import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import type { DatasetColumn } from '../ingest/tables.js';
+import { shanghaiDay } from './calendar.js';
 import { grantCallMessages, grantStateProblem } from './common.js';
+import { dailyQuotasOf, type DailyQuotas } from './quota.js';
 import { asFilterError, combine, compileFilter, type Condition } from './filter.js';
 
 /**
@@ -89,6 +91,7 @@ export interface CompiledGrant {
   validFrom: string;
   validTo: string;
   rateLimit: number;
+  dailyQuota: number;
   /** The dataset's id (its batches and change log), '' when the entry holds no data. */
   datasetId: string;
   view: string;
@@ -123,6 +126,7 @@ interface GrantDbRow {
   valid_from: string;
   valid_to: string;
   rate_limit: number;
+  daily_quota: number;
   fields: string[];
   masking: Record<string, MaskFunction>;
   row_filter: Condition | null;
@@ -136,7 +140,7 @@ interface GrantDbRow {
 const GRANT_SELECT = `
   SELECT g.id, g.app_id, g.consumer_org_id, g.provider_org_id, g.entry_id, e.code AS entry_code,
          g.scenario_name, g.updated_at::text AS version, g.status, g.valid_from::text AS valid_from,
-         g.valid_to::text AS valid_to, g.rate_limit, g.fields, g.masking, g.row_filter,
+         g.valid_to::text AS valid_to, g.rate_limit, g.daily_quota, g.fields, g.masking, g.row_filter,
          d.id AS ds_id, d.name AS ds_name, d.columns AS ds_columns, v.content, o.region_code
     FROM datong.grants g
     JOIN datong.catalog_entries e ON e.id = g.entry_id
@@ -153,8 +157,10 @@ export class DataServices {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly subjectKey: Buffer;
   private readonly maskKey;
+  private readonly quotas: DailyQuotas;
 
   constructor(private readonly services: Services) {
+    this.quotas = dailyQuotasOf(services.pool);
     this.subjectKey = services.identity.macKey('subject');
     this.maskKey = maskKeyOf(services.identity);
   }
@@ -208,6 +214,7 @@ export class DataServices {
       validFrom: g.valid_from,
       validTo: g.valid_to,
       rateLimit: g.rate_limit,
+      dailyQuota: g.daily_quota,
       datasetId: g.ds_id ?? '',
       view: g.ds_name ? `ds.${ident(g.ds_name)}` : '',
       columns,
@@ -228,17 +235,37 @@ export class DataServices {
     return compiled;
   }
 
-  /** The grant for an app's call: 404 when it is not this app's, 403 when it is not usable today. */
+  /**
+   * The grant for an app's call, admitted: 404 when it is not this app's, 403 when it is not
+   * usable today, 429 over the grant's rate or daily quota (the call counts towards both).
+   */
   async grantFor(ctx: RequestContext, id: string, fresh = false): Promise<CompiledGrant> {
+    let g = await this.usableGrant(ctx, id, fresh);
+    this.takeToken(g);
+    let quota = await this.quotas.take(g.id, g.dailyQuota);
+    if (!quota.ok && !fresh) {
+      // Not refused on a cached grant: its quota may have been raised since.
+      g = await this.usableGrant(ctx, id, true);
+      quota = await this.quotas.take(g.id, g.dailyQuota);
+    }
+    if (!quota.ok) {
+      throw new AppError(429, 'quota_exhausted', messages.quota_exhausted, { quota: g.dailyQuota }, [], {
+        'retry-after': String(quota.retryAfterSeconds),
+      });
+    }
+    return g;
+  }
+
+  /** The grant if it can serve this app's call now (not admitted: no rate or quota taken). */
+  private async usableGrant(ctx: RequestContext, id: string, fresh: boolean): Promise<CompiledGrant> {
     const cached = fresh ? undefined : this.grants.get(id);
     const g = cached ?? (await this.compile(this.pool, id)) ?? undefined;
     const problem = unusable(ctx, g, id);
     if (problem) {
       // A refusal is never made on a cached grant: it may have been resumed or renewed since.
-      if (cached) return this.grantFor(ctx, id, true);
+      if (cached) return this.usableGrant(ctx, id, true);
       throw problem;
     }
-    this.takeToken(g!);
     return g!;
   }
 
@@ -316,7 +343,7 @@ export class DataServices {
         return { grant: g, rows: rows.filter((r) => r._hit) };
       }
       this.grants.delete(g.id);
-      g = await this.grantFor(ctx, g.id, true);
+      g = await this.usableGrant(ctx, g.id, true);
     }
     throw new Error(`grant ${g.id} kept changing`);
   }
@@ -368,11 +395,6 @@ export function subjectHashOf(
 ): string {
   const algorithm = identity.suite === 'gm' ? 'sm3' : 'sha256';
   return crypto.createHmac(algorithm, key).update(value.trim().toUpperCase()).digest('hex').slice(0, 32);
-}
-
-/** YYYY-MM-DD in Asia/Shanghai (UTC+8, no daylight saving since 1991). */
-export function shanghaiDay(d: Date): string {
-  return new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
 
 /** The SQL column list of granted columns as text (values leave as text, masked in JS). */

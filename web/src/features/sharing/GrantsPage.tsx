@@ -98,7 +98,8 @@ function GrantTable({ box, onDialog }: { box: GrantBox; onDialog: (d: Dialog) =>
         expandedRowRender: (g) => (
           <Space orientation="vertical">
             <span>
-              {t('share.approve.rateLimit')}: {g.rateLimit} · {t('share.approve.dailyQuota')}: {g.dailyQuota}
+              {t('share.approve.rateLimit')}: {g.rateLimit} · {t('share.approve.dailyQuota')}: {g.dailyQuota}{' '}
+              · {t('share.grants.usedToday', { n: g.usedToday })}
             </span>
             {g.rowFilter !== null && g.rowFilter !== undefined && (
               <span>

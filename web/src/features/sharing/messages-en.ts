@@ -6,6 +6,7 @@ export const sharingEn: Record<SharingMessageKey, string> = {
   'share.title': 'Share requests (共享申请)',
   'share.grants.title': 'Grants (授权)',
   'share.grants.open': 'Grants',
+  'share.grants.usedToday': '{n} calls today',
   'share.requests.open': 'Share requests',
   'share.tab.inbox': 'Inbox (收件箱)',
   'share.tab.outbox': 'Outbox (发件箱)',

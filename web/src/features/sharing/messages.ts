@@ -7,6 +7,7 @@ export const sharingZhCN = {
   'share.title': '共享申请',
   'share.grants.title': '授权',
   'share.grants.open': '授权管理',
+  'share.grants.usedToday': '今日已调用 {n} 次',
   'share.requests.open': '共享申请',
   'share.tab.inbox': '收件箱',
   'share.tab.outbox': '发件箱',

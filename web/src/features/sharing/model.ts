@@ -135,6 +135,8 @@ export interface Grant extends ShareParties {
   rowFilter: unknown;
   rateLimit: number;
   dailyQuota: number;
+  /** Calls admitted today (Asia/Shanghai), as last recorded by the node. */
+  usedToday: number;
   statusReason: string | null;
   scenarioName: string;
 }
