@@ -271,6 +271,25 @@ describe('rules by share type', () => {
     expect(req.workingDaysLeft).toBe(5);
   });
 
+  it('an entry without fields (an API) is requested and granted as a whole; others need a field', async () => {
+    const api = await published(steward, {
+      name: '企业信用查询接口',
+      resourceKind: 'api',
+      formats: ['json'],
+      shareType: 'unconditional',
+      shareCondition: null,
+      fields: [],
+    });
+    const app = await newApp();
+    const req = await request(api, app, { fields: [] });
+    expect(req).toMatchObject({ status: 'approved', fields: [] });
+    const grant = (await get(`/api/share/grants/${req.grantId}`, member)).json<Grant>();
+    expect(grant).toMatchObject({ status: 'active', fields: [], masking: {} });
+    const none = await post('/api/share/requests', member, requestBody(conditional, app, { fields: [] }));
+    expect(none.statusCode).toBe(400);
+    expect(none.json()).toMatchObject({ code: 'share_fields_required' });
+  });
+
   it('conditional: submitted, due in 10 working days on the calendar, audited', async () => {
     const req = await request(conditional, await newApp(), {
       rowScope: { field: 'djjgqh', op: 'eq', value: '$consumer.regionCode' },

@@ -388,6 +388,11 @@ export async function createRequest(
       { path: '/appId', message: 'not an application of your organisation' },
     ]);
   }
+  if (input.fields.length === 0 && content.fields.length > 0) {
+    throw shareProblem(400, 'share_fields_required', {}, [
+      { path: '/fields', message: 'at least one field' },
+    ]);
+  }
   const known = new Set(content.fields.map((f) => f.code));
   const unknown = input.fields.filter((c) => !known.has(c));
   if (unknown.length) {

@@ -38,6 +38,10 @@ export const sharingMessages = {
     'zh-CN': '应用 {appId} 不存在或不属于本机构',
     en: 'The application {appId} does not exist or does not belong to your organisation',
   },
+  share_fields_required: {
+    'zh-CN': '请至少选择一个信息项',
+    en: 'Choose at least one field',
+  },
   share_fields_unknown: {
     'zh-CN': '目录条目的已发布版本没有这些信息项：{codes}',
     en: 'The published version of the entry has no fields {codes}',
@@ -234,7 +238,11 @@ export const CreateRequestBody = Type.Object(
   {
     entryId: Uuid,
     appId: Type.String({ format: 'uuid', description: "an application of the caller's organisation" }),
-    fields: Type.Array(FieldCode, { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    fields: Type.Array(FieldCode, {
+      maxItems: 1000,
+      uniqueItems: true,
+      description: 'at least one; none only for an entry without fields (e.g. an API, requested as a whole)',
+    }),
     scenario: ScenarioSchema,
     expectedVolume: Type.Object({ perDay: Type.Integer({ minimum: 1, maximum: 100_000_000 }) }, strict),
     validFrom: Day,

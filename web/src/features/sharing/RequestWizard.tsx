@@ -176,19 +176,28 @@ export function RequestWizard({ entry, onClose }: { entry: Entry; onClose: () =>
             </Form.Item>
           </div>
           <div style={show(1)}>
+            {allCodes.length === 0 && (
+              <Alert
+                type="info"
+                showIcon
+                title={t('share.wizard.wholeResource')}
+                style={{ marginBottom: 8 }}
+              />
+            )}
             <Checkbox
               data-testid="wizard-fields-all"
               checked={chosen.length === allCodes.length}
               indeterminate={chosen.length > 0 && chosen.length < allCodes.length}
               onChange={(e) => form.setFieldValue('fields', e.target.checked ? allCodes : [])}
-              style={{ marginBottom: 8 }}
+              style={{ marginBottom: 8, display: allCodes.length ? undefined : 'none' }}
             >
               {t('share.wizard.selectAll')}
             </Checkbox>
             <Form.Item
               name="fields"
               label={t('share.wizard.fields')}
-              rules={[{ required: true, type: 'array', min: 1 }]}
+              rules={allCodes.length ? [{ required: true, type: 'array', min: 1 }] : []}
+              hidden={allCodes.length === 0}
             >
               <Checkbox.Group style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
                 {entry.fields.map((f) => (

@@ -133,6 +133,8 @@ export const sharingEn: Record<SharingMessageKey, string> = {
   'share.wizard.app': 'The application that will use the data',
   'share.wizard.noApps': 'Your organisation has no application yet; create one under Apps first.',
   'share.wizard.fields': 'Fields requested',
+  'share.wizard.wholeResource':
+    'This entry has no fields (e.g. an API): the request covers the whole resource',
   'share.wizard.selectAll': 'All',
   'share.wizard.scenarioName': 'Scenario name',
   'share.wizard.scenarioDescription': 'Description',

@@ -133,6 +133,7 @@ export const sharingZhCN = {
   'share.wizard.app': '使用数据的应用',
   'share.wizard.noApps': '本机构还没有应用，请先在“应用管理”中创建。',
   'share.wizard.fields': '申请的信息项',
+  'share.wizard.wholeResource': '该目录条目没有信息项（如接口类资源），申请即针对整个资源',
   'share.wizard.selectAll': '全选',
   'share.wizard.scenarioName': '场景名称',
   'share.wizard.scenarioDescription': '场景说明',
