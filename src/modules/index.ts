@@ -24,6 +24,7 @@ import gatewayRoutes from './sharing/gateway-routes.js';
 import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
 import subjectRoutes from './sharing/subject-routes.js';
+import usageRoutes from './sharing/usage-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
@@ -46,6 +47,7 @@ export const modules: ModulePlugin[] = [
   gatewayRoutes,
   notificationRoutes,
   subjectRoutes,
+  usageRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */

@@ -187,6 +187,14 @@ describe('共享 in the console', () => {
       .toBe('10');
     const first = JSON.parse((await out.textContent()) ?? '') as Record<string, string | null>[];
     expect(first.every((r) => /^\d{6}\*{8}[\dX]{4}$/.test(r[ID_FIELD] ?? ''))).toBe(true);
+
+    // The app's usage: the two calls just made, charted (ECharts canvas) and counted for today.
+    await dev.goto(`${node.url}/apps`);
+    await dev.click(byTestId(`app-usage-${app.id}`));
+    await dev.locator(`${byTestId('usage-chart')} canvas`).waitFor();
+    await expect
+      .poll(async () => (await dev.locator(byTestId('usage-today')).first().textContent()) ?? '')
+      .toMatch(/^2 \/ \d+$/);
   });
 
   it('a 不予共享 entry shows its legal basis instead of the request button', async () => {

@@ -25,6 +25,7 @@ type Headers = Record<string, string>;
 let t: TestApp;
 let grantId: string;
 let appKey: { keyId: string; secret: string };
+let consumerAppId: string;
 let providerSteward: Headers;
 let providerApprover: Headers;
 let consumerDev: Headers;
@@ -105,6 +106,7 @@ beforeAll(async () => {
   const app = await post('/api/apps', consumerDev, { name: '企业开办核验' });
   expect(app.statusCode, app.body).toBe(201);
   const appId = app.json<{ id: string }>().id;
+  consumerAppId = appId;
   const cred = await post(`/api/apps/${appId}/credentials`, consumerDev, {});
   appKey = cred.json<{ keyId: string; secret: string }>();
 
@@ -392,6 +394,28 @@ describe('refusals', () => {
       { day: '2026-03-01', calls: 3 },
       { day: '2026-03-02', calls: 1 },
     ]);
+  });
+
+  it("charts the app's calls per grant and day for its organisation only", async () => {
+    const url = `/api/share/apps/${consumerAppId}/usage?days=7`;
+    const res = await t.app.inject({ method: 'GET', url, headers: consumerDev });
+    expect(res.statusCode, res.body).toBe(200);
+    const usage = res.json<{ days: string[]; grants: { grantId: string; calls: number[] }[] }>();
+    expect(usage.days).toHaveLength(7);
+    expect(usage.days.at(-1)).toBe(shanghaiDay(new Date()));
+    expect(usage.grants.map((g) => g.grantId)).toEqual([grantId]);
+    const used = await t.pool.query<{ calls: number }>(
+      'SELECT calls FROM datong.grant_usage WHERE grant_id = $1 AND day = $2',
+      [grantId, shanghaiDay(new Date())],
+    );
+    expect(usage.grants[0]!.calls.at(-1)).toBe(used.rows[0]!.calls);
+    expect(usage.grants[0]!.calls.at(-1)).toBeGreaterThan(0);
+    const provider = await makeUser(t.pool, { roles: ['developer'] });
+    const stranger = {
+      authorization: `Bearer ${await bearerFor(t.app, provider.username, provider.password)}`,
+    };
+    const other = await t.app.inject({ method: 'GET', url, headers: stranger });
+    expect(other.statusCode).toBe(404);
   });
 
   it('ends with a revoked grant refusing the next call', async () => {

@@ -1,6 +1,6 @@
 import { useState, type HTMLAttributes } from 'react';
 import { Button, Card, Form, Input, Modal, Space, Table } from 'antd';
-import { ApiOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { ApiOutlined, BarChartOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useLang } from '../../lang';
 import type { DatongApp } from '../../types';
 import { ErrorAlert } from '../../components/ErrorAlert';
@@ -10,6 +10,7 @@ import { useCan } from '../auth/session';
 import { useApps, useCreateApp } from './api';
 import { CredentialsDrawer } from './CredentialsDrawer';
 import { TryItDrawer } from './TryItDrawer';
+import { UsageDrawer } from '../sharing/UsageDrawer';
 
 interface AppValues {
   name: string;
@@ -74,6 +75,7 @@ export default function AppsPage() {
   const [creating, setCreating] = useState(false);
   const [selected, setSelected] = useState<DatongApp | null>(null);
   const [trying, setTrying] = useState<DatongApp | null>(null);
+  const [charting, setCharting] = useState<DatongApp | null>(null);
 
   return (
     <Card
@@ -117,6 +119,14 @@ export default function AppsPage() {
                 >
                   {t('apps.credentials')}
                 </Button>
+                <Button
+                  size="small"
+                  icon={<BarChartOutlined />}
+                  data-testid={`app-usage-${a.id}`}
+                  onClick={() => setCharting(a)}
+                >
+                  {t('share.usage.open')}
+                </Button>
                 {can('share.read') && (
                   <Button
                     size="small"
@@ -135,6 +145,7 @@ export default function AppsPage() {
       <CreateAppModal open={creating} onClose={() => setCreating(false)} />
       {selected && <CredentialsDrawer app={selected} onClose={() => setSelected(null)} />}
       {trying && <TryItDrawer app={trying} onClose={() => setTrying(null)} />}
+      {charting && <UsageDrawer app={charting} onClose={() => setCharting(null)} />}
     </Card>
   );
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, type FieldError } from '../../api';
 import { currentLang } from '../../i18n';
 import type {
+  AppUsage,
   ApproveInput,
   CreateRequestInput,
   Grant,
@@ -218,5 +219,13 @@ export function useMarkNotificationRead() {
   return useMutation({
     mutationFn: (id: number) => api.post<AppNotification>(`/api/notifications/${id}/read`),
     onSuccess: () => qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY }),
+  });
+}
+
+/** An application's calls per grant and day, for its usage chart. */
+export function useAppUsage(appId: string, days: number) {
+  return useQuery({
+    queryKey: [...SHARE_KEY, 'usage', appId, days] as const,
+    queryFn: () => api.get<AppUsage>(`/api/share/apps/${appId}/usage?days=${days}`),
   });
 }

@@ -172,3 +172,16 @@ export function addYears(day: string, years: number): string {
   if (date.getUTCMonth() !== m - 1) date.setUTCDate(0);
   return date.toISOString().slice(0, 10);
 }
+
+/** GET /api/share/apps/:id/usage: calls admitted per grant and day (Asia/Shanghai), oldest first. */
+export interface AppUsage {
+  days: string[];
+  grants: {
+    grantId: string;
+    entryName: string;
+    providerOrgName: string;
+    status: GrantStatus;
+    dailyQuota: number;
+    calls: number[];
+  }[];
+}
