@@ -197,6 +197,53 @@ describe('共享 in the console', () => {
       .toMatch(/^2 \/ \d+$/);
   });
 
+  it('供需对接: 税务局 posts a demand, the platform routes it, 市场监管局 links an entry, 税务局 requests it', async () => {
+    const dev = await signedIn('developer');
+    const title = `纳税人登记信息需求-${Date.now()}`;
+    await dev.goto(`${node.url}/share/demands`);
+    await dev.click(byTestId('demand-create'));
+    await dev.fill(byTestId('demand-title'), title);
+    await dev.fill(byTestId('demand-description'), '核对纳税人登记的企业名称、法定代表人');
+    await dev.fill(byTestId('demand-purposeName'), '纳税人登记核验');
+    await dev.fill(byTestId('demand-purposeDescription'), '办理税务登记时核验企业信息');
+    await dev.fill(byTestId('demand-purposeBasis'), '《税收征收管理法》第十五条');
+    await dev.click(byTestId('demand-submit'));
+    const mine = dev.locator(`${byTestId('demand-row')}[data-title="${title}"]`);
+    await expect
+      .poll(async () => mine.locator(byTestId('demand-status')).getAttribute('data-status'))
+      .toBe('open');
+    const id = (await mine.getAttribute('data-id')) ?? '';
+
+    // The platform routes it to 市场监管局.
+    const admin = await signedIn('sysadmin');
+    await admin.goto(`${node.url}/share/demands?tab=all`);
+    await admin.click(byTestId(`demand-route-${id}`));
+    await pickOption(admin, 'demand-route-org', 'demand-route-org-option-广东省市场监督管理局');
+    await admin.click(byTestId('demand-route-submit'));
+    const routed = admin.locator(`${byTestId('demand-row')}[data-id="${id}"] ${byTestId('demand-status')}`);
+    await expect.poll(async () => routed.getAttribute('data-status')).toBe('routed');
+
+    // 市场监管局's approver answers with one of its published entries.
+    const approver = await signedIn('approver');
+    await approver.goto(`${node.url}/share/demands?tab=assigned`);
+    await approver.click(byTestId(`demand-answer-${id}`));
+    await pickOption(approver, 'demand-answer-entry', 'demand-answer-entry-option-企业登记基本信息');
+    await approver.click(byTestId('demand-answer-submit'));
+    const answered = approver.locator(
+      `${byTestId('demand-row')}[data-id="${id}"] ${byTestId('demand-status')}`,
+    );
+    await expect.poll(async () => answered.getAttribute('data-status')).toBe('answered_linked');
+
+    // 税务局 sees the answer and can request the entry from the demand in one click.
+    await dev.reload();
+    await expect
+      .poll(async () => mine.locator(byTestId('demand-status')).getAttribute('data-status'))
+      .toBe('answered_linked');
+    expect(await mine.textContent()).toContain('企业登记基本信息');
+    await dev.click(byTestId(`demand-request-${id}`));
+    expect(await dev.locator(byTestId('wizard-scenario-name')).inputValue()).toBe('纳税人登记核验');
+  });
+
   it('a 不予共享 entry shows its legal basis instead of the request button', async () => {
     const page = await signedIn('developer');
     const search = await json<{ items: { id: string; name: string }[] }>(

@@ -25,6 +25,7 @@ const CodeTablePage = lazy(() => import('./features/standards/CodeTablePage'));
 const DataElementPage = lazy(() => import('./features/standards/DataElementPage'));
 const SharingRequestsPage = lazy(() => import('./features/sharing/RequestsPage'));
 const SharingGrantsPage = lazy(() => import('./features/sharing/GrantsPage'));
+const SharingDemandsPage = lazy(() => import('./features/sharing/DemandsPage'));
 const PortalSearchPage = lazy(() => import('./features/portal/PortalSearchPage'));
 const PortalEntryPage = lazy(() => import('./features/portal/PortalEntryPage'));
 
@@ -103,6 +104,10 @@ export function App() {
         <Route
           path="share/grants"
           element={<RequirePermission nav="share">{page(<SharingGrantsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="share/demands"
+          element={<RequirePermission nav="demands">{page(<SharingDemandsPage />)}</RequirePermission>}
         />
         <Route
           path="audit"

@@ -14,6 +14,7 @@ export interface NavEntry {
     | 'users'
     | 'apps'
     | 'share'
+    | 'demands'
     | 'audit'
     | 'profile';
   path: string;
@@ -43,6 +44,8 @@ export const NAV: readonly NavEntry[] = [
   { key: 'apps', path: '/apps', testId: 'nav-apps', permission: 'app.read' },
   // 共享: requests and grants; every staff role reads those of its organisation.
   { key: 'share', path: '/share', testId: 'nav-share', permission: 'share.read' },
+  // 供需对接: the demand board (posting needs share.request; reading, share.read).
+  { key: 'demands', path: '/share/demands', testId: 'nav-demands', permission: 'share.read' },
   { key: 'audit', path: '/audit', testId: 'nav-audit', permission: 'audit.read' },
   { key: 'profile', path: '/profile', testId: 'nav-profile', permission: null },
 ];

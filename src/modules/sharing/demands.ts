@@ -217,9 +217,9 @@ export const DemandRequestBody = Type.Object(
   {
     appId: Type.String({ format: 'uuid', description: "an application of the caller's organisation" }),
     fields: Type.Array(Type.String({ minLength: 1, maxLength: 63 }), {
-      minItems: 1,
       maxItems: 1000,
       uniqueItems: true,
+      description: 'as for a share request: none only for an entry without fields',
     }),
     /** Default: the demand's purpose. */
     scenario: Type.Optional(ScenarioSchema),

@@ -11,6 +11,7 @@ import {
   HomeOutlined,
   LogoutOutlined,
   ShareAltOutlined,
+  SolutionOutlined,
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
@@ -30,6 +31,7 @@ const icons: Record<NavEntry['key'], ReactNode> = {
   users: <TeamOutlined />,
   apps: <AppstoreOutlined />,
   share: <ShareAltOutlined />,
+  demands: <SolutionOutlined />,
   audit: <AuditOutlined />,
   profile: <UserOutlined />,
 };

@@ -19,9 +19,9 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { showFieldErrors } from '../../components/formErrors';
 import { useNotify } from '../../components/useNotify';
 import type { Entry } from '../catalog/model';
-import { useCreateRequest, useRequestableApps } from './api';
+import { useCreateRequest, useDemandRequest, useRequestableApps } from './api';
 import { dayOf } from './labels';
-import { addYears, shanghaiToday, type ShareRequest } from './model';
+import { addYears, shanghaiToday, type Demand, type ShareRequest } from './model';
 
 interface WizardValues {
   appId: string;
@@ -46,12 +46,22 @@ const STEP_FIELDS: (keyof WizardValues)[][] = [
  * 申请共享: application → fields → scenario → volume and validity → submit; shows the answer
  * (granted at once for 无条件共享, else submitted with the provider's due date).
  */
-export function RequestWizard({ entry, onClose }: { entry: Entry; onClose: () => void }) {
+export function RequestWizard({
+  entry,
+  onClose,
+  demand,
+}: {
+  entry: Entry;
+  onClose: () => void;
+  /** Made from a demand (供需对接): linked to it, its purpose as the default scenario. */
+  demand?: Pick<Demand, 'id' | 'purpose'>;
+}) {
   const { t } = useLang();
   const notify = useNotify();
   const navigate = useNavigate();
   const apps = useRequestableApps();
   const create = useCreateRequest();
+  const fromDemand = useDemandRequest();
   const [form] = Form.useForm<WizardValues>();
   const [step, setStep] = useState(0);
   const [result, setResult] = useState<ShareRequest | null>(null);
@@ -68,31 +78,30 @@ export function RequestWizard({ entry, onClose }: { entry: Entry; onClose: () =>
   const submit = async () => {
     await form.validateFields(STEP_FIELDS[3]);
     const v = form.getFieldsValue(true) as WizardValues;
-    create.mutate(
-      {
-        entryId: entry.id,
-        appId: v.appId,
-        fields: allCodes.filter((c) => v.fields.includes(c)),
-        scenario: {
-          name: v.scenarioName.trim(),
-          description: v.scenarioDescription.trim(),
-          basis: v.scenarioBasis.trim(),
-        },
-        expectedVolume: { perDay: v.perDay },
-        validFrom: v.validFrom,
-        validTo: v.validTo,
+    const input = {
+      appId: v.appId,
+      fields: allCodes.filter((c) => v.fields.includes(c)),
+      scenario: {
+        name: v.scenarioName.trim(),
+        description: v.scenarioDescription.trim(),
+        basis: v.scenarioBasis.trim(),
       },
-      {
-        onSuccess: (r) => {
-          setResult(r);
-          setStep(4);
-        },
-        onError: (err) => {
-          showFieldErrors(form, err, ['appId', 'fields', 'validFrom', 'validTo']);
-          notify.error(err);
-        },
+      expectedVolume: { perDay: v.perDay },
+      validFrom: v.validFrom,
+      validTo: v.validTo,
+    };
+    const callbacks = {
+      onSuccess: (r: ShareRequest) => {
+        setResult(r);
+        setStep(4);
       },
-    );
+      onError: (err: Error) => {
+        showFieldErrors(form, err, ['appId', 'fields', 'validFrom', 'validTo']);
+        notify.error(err);
+      },
+    };
+    if (demand) fromDemand.mutate({ id: demand.id, input }, callbacks);
+    else create.mutate({ entryId: entry.id, ...input }, callbacks);
   };
 
   const show = (i: number) => ({ display: step === i ? undefined : 'none' });
@@ -122,7 +131,7 @@ export function RequestWizard({ entry, onClose }: { entry: Entry; onClose: () =>
           <Button
             type="primary"
             data-testid="wizard-submit"
-            loading={create.isPending}
+            loading={create.isPending || fromDemand.isPending}
             onClick={() => void submit().catch(() => undefined)}
           >
             {t('share.wizard.submit')}
@@ -157,7 +166,19 @@ export function RequestWizard({ entry, onClose }: { entry: Entry; onClose: () =>
           form={form}
           name="share-request"
           layout="vertical"
-          initialValues={{ fields: allCodes, perDay: 1000, validFrom: today, validTo: addYears(today, 1) }}
+          initialValues={{
+            fields: allCodes,
+            perDay: 1000,
+            validFrom: today,
+            validTo: addYears(today, 1),
+            ...(demand
+              ? {
+                  scenarioName: demand.purpose.name,
+                  scenarioDescription: demand.purpose.description,
+                  scenarioBasis: demand.purpose.basis,
+                }
+              : {}),
+          }}
         >
           <div style={show(0)}>
             {apps.error && <ErrorAlert error={apps.error} style={{ marginBottom: 16 }} />}

@@ -2,7 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, type FieldError } from '../../api';
 import { currentLang } from '../../i18n';
 import type {
+  AnswerDemandInput,
   AppUsage,
+  CreateDemandInput,
+  Demand,
+  DemandBox,
   ApproveInput,
   CreateRequestInput,
   Grant,
@@ -229,3 +233,36 @@ export function useAppUsage(appId: string, days: number) {
     queryFn: () => api.get<AppUsage>(`/api/share/apps/${appId}/usage?days=${days}`),
   });
 }
+
+// ---- supply–demand (供需对接) ----------------------------------------------------------------
+
+export function useDemands(box: DemandBox) {
+  return useQuery({
+    queryKey: [...SHARE_KEY, 'demands', box] as const,
+    queryFn: () => api.get<Page<Demand>>('/api/share/demands', { box, limit: PAGE }),
+  });
+}
+
+export const useCreateDemand = () =>
+  useShareMutation((input: CreateDemandInput) => api.post<Demand>('/api/share/demands', input));
+
+export const useRouteDemand = () =>
+  useShareMutation(({ id, orgId }: { id: string; orgId: string }) =>
+    api.post<Demand>(`/api/share/demands/${id}/route`, { orgId }),
+  );
+
+export const useAnswerDemand = () =>
+  useShareMutation(({ id, input }: { id: string; input: AnswerDemandInput }) =>
+    api.post<Demand>(`/api/share/demands/${id}/answer`, input),
+  );
+
+export const useEndDemand = () =>
+  useShareMutation(({ id, action, reason }: { id: string; action: 'withdraw' | 'close'; reason?: string }) =>
+    api.post<Demand>(`/api/share/demands/${id}/${action}`, reason ? { reason } : {}),
+  );
+
+/** A share request for the entry a demand was answered with (linked to the demand). */
+export const useDemandRequest = () =>
+  useShareMutation(({ id, input }: { id: string; input: Omit<CreateRequestInput, 'entryId'> }) =>
+    api.post<ShareRequest>(`/api/share/demands/${id}/request`, input),
+  );

@@ -185,3 +185,47 @@ export interface AppUsage {
     calls: number[];
   }[];
 }
+
+export type DemandBox = 'mine' | 'assigned' | 'all';
+export type DemandStatus =
+  'open' | 'routed' | 'answered_linked' | 'answered_planned' | 'refused' | 'withdrawn' | 'closed';
+
+/** 数据需求 (供需对接): what a department needs, routed to the department thought to hold it. */
+export interface Demand {
+  id: string;
+  status: DemandStatus;
+  requesterOrgId: string;
+  requesterOrgName: string;
+  title: string;
+  description: string;
+  purpose: { name: string; description: string; basis: string };
+  suggestedOrgId: string | null;
+  suggestedOrgName: string | null;
+  assignedOrgId: string | null;
+  assignedOrgName: string | null;
+  dueAt: string | null;
+  overdue: boolean;
+  workingDaysLeft: number | null;
+  answerKind: 'link' | 'plan' | 'refuse' | null;
+  linkedEntryId: string | null;
+  linkedEntryCode: string | null;
+  linkedEntryName: string | null;
+  plannedName: string | null;
+  plannedDate: string | null;
+  reason: string | null;
+  answerComment: string | null;
+  createdByName: string;
+  createdAt: string;
+}
+
+export interface CreateDemandInput {
+  title: string;
+  description: string;
+  purpose: { name: string; description: string; basis: string };
+  suggestedOrgId?: string;
+}
+
+export type AnswerDemandInput =
+  | { kind: 'link'; entryId: string; comment?: string }
+  | { kind: 'plan'; plannedName: string; plannedDate: string; comment?: string }
+  | { kind: 'refuse'; reason: string };
