@@ -230,7 +230,7 @@ export function useMarkNotificationRead() {
 export function useAppUsage(appId: string, days: number) {
   return useQuery({
     queryKey: [...SHARE_KEY, 'usage', appId, days] as const,
-    queryFn: () => api.get<AppUsage>(`/api/share/apps/${appId}/usage?days=${days}`),
+    queryFn: () => api.get<AppUsage>(`/api/share/apps/${appId}/usage`, { days }),
   });
 }
 
