@@ -16,12 +16,14 @@ import { benchAudit } from './audit.js';
 import { benchCatalogSearch } from './catalog-search.js';
 import { benchIngest } from './ingest.js';
 import { benchSharing } from './sharing.js';
+import { benchQuality } from './quality.js';
 
 const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise<BenchResult[]>> = {
   audit: benchAudit,
   'catalog-search': benchCatalogSearch,
   ingest: benchIngest,
   sharing: benchSharing,
+  quality: benchQuality,
 };
 
 function fmt(n: number): string {

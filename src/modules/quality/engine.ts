@@ -203,14 +203,19 @@ export async function runRules(
     rowRules.map((c, i) => [c.rule.id, Number(scan[0]?.[`r${i}`] ?? 0)]),
   );
 
+  // Uniqueness: one grouping per rule, which also names the first duplicated values (for samples).
+  const duplicated = new Map<string, string[]>();
   for (const c of compiled.filter((x) => !x.fails)) {
     const fields = (c.rule.spec as { fields: string[] }).fields.map(ident);
-    const { rows } = await q.query<{ n: number }>(
-      `SELECT coalesce(sum(n), 0)::int8 AS n FROM (
-         SELECT count(*) AS n FROM ${view} WHERE ${fields.map((f) => `${f} IS NOT NULL`).join(' AND ')}
-          GROUP BY ${fields.join(', ')} HAVING count(*) > 1) d`,
+    const tuple = `jsonb_build_array(${fields.map((f) => `${f}::text`).join(', ')})`;
+    const { rows } = await q.query<{ n: number; tuples: string[] | null }>(
+      `SELECT coalesce(sum(n), 0)::int8 AS n, (array_agg(t::text ORDER BY t))[1:${Math.max(1, samples)}] AS tuples
+         FROM (SELECT ${tuple} AS t, count(*) AS n FROM ${view}
+                WHERE ${fields.map((f) => `${f} IS NOT NULL`).join(' AND ')}
+                GROUP BY ${fields.join(', ')} HAVING count(*) > 1) d`,
     );
     failing.set(c.rule.id, Number(rows[0]?.n ?? 0));
+    duplicated.set(c.rule.id, rows[0]?.tuples ?? []);
   }
 
   const results: RuleResult[] = [];
@@ -230,11 +235,13 @@ export async function runRules(
         );
         sample = rows;
       } else {
+        // The rows of the first duplicated values (not a window over every row).
         const fields = (c.rule.spec as { fields: string[] }).fields.map(ident);
         const { rows } = await q.query<Record<string, string | null>>(
-          `SELECT ${list} FROM (SELECT *, count(*) OVER (PARTITION BY ${fields.join(', ')}) AS _dups
-                                    FROM ${view} WHERE ${fields.map((f) => `${f} IS NOT NULL`).join(' AND ')}) t
-            WHERE _dups > 1 ${order} LIMIT ${samples}`,
+          `SELECT ${list} FROM ${view}
+            WHERE jsonb_build_array(${fields.map((f) => `${f}::text`).join(', ')}) = ANY($1::jsonb[])
+            ${order} LIMIT ${samples}`,
+          [duplicated.get(c.rule.id) ?? []],
         );
         sample = rows;
       }
