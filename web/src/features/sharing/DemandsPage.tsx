@@ -48,7 +48,7 @@ type Dialog = { kind: DialogKind; demand: Demand } | null;
 /** What the caller may do to a demand in a box, in the order of its buttons. */
 function demandActions(box: DemandBox, d: Demand, can: (p: string) => boolean): DialogKind[] {
   const out: DialogKind[] = [];
-  if (can('share.review') && (d.status === 'open' || d.status === 'routed')) out.push('route');
+  if (can('share.review') && ['open', 'routed', 'refused'].includes(d.status)) out.push('route');
   if (box === 'assigned' && d.status === 'routed' && can('share.approve')) out.push('answer');
   if (box === 'mine' && can('share.request')) {
     if (d.status === 'answered_linked') out.push('request');
