@@ -63,12 +63,18 @@ export function BoxTabsCard<B extends Box>({
   );
 }
 
-/** A row of a box: a request or a grant. */
+/** A row of a box: a request, a grant or a demand. */
 interface BoxRow {
   id: string;
-  entryName: string;
   status: string;
 }
+
+/** The data attributes of a request's or a grant's row: its id, entry and status. */
+const entryRow = (r: BoxRow): Record<string, string> => ({
+  'data-id': r.id,
+  'data-entry': (r as BoxRow & { entryName?: string }).entryName ?? '',
+  'data-status': r.status,
+});
 
 /** One box as a table (its load error above it); each row carries its id, entry and status. */
 export function BoxTable<T extends BoxRow>({
@@ -77,12 +83,15 @@ export function BoxTable<T extends BoxRow>({
   testId,
   rowTestId,
   expandable,
+  rowData = entryRow,
 }: {
   list: { error: Error | null; isPending: boolean; data?: Page<T> | undefined };
   columns: ColumnsType<T>;
   testId: string;
   rowTestId: string;
   expandable?: TableProps<T>['expandable'];
+  /** The row's data-* attributes (tests find rows by them). */
+  rowData?: (row: T) => Record<string, string>;
 }) {
   const { t } = useLang();
   return (
@@ -98,14 +107,7 @@ export function BoxTable<T extends BoxRow>({
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         data-testid={testId}
         expandable={expandable}
-        onRow={(r) =>
-          ({
-            'data-testid': rowTestId,
-            'data-id': r.id,
-            'data-entry': r.entryName,
-            'data-status': r.status,
-          }) as HTMLAttributes<HTMLElement>
-        }
+        onRow={(r) => ({ 'data-testid': rowTestId, ...rowData(r) }) as HTMLAttributes<HTMLElement>}
       />
     </>
   );

@@ -1,4 +1,4 @@
-import { useState, type HTMLAttributes } from 'react';
+import { useState } from 'react';
 import {
   Button,
   Card,
@@ -9,7 +9,6 @@ import {
   Radio,
   Select,
   Space,
-  Table,
   Tabs,
   Tag,
   Typography,
@@ -26,7 +25,7 @@ import { useCan } from '../auth/session';
 import { useEntry, useCatalogSearch } from '../catalog/api';
 import { useOrgs } from '../identity/orgs/api';
 import { useAnswerDemand, useCreateDemand, useDemands, useEndDemand, useRouteDemand } from './api';
-import { EntryCell, RowActions, useDone } from './BoxPage';
+import { BoxTable, EntryCell, RowActions, useDone } from './BoxPage';
 import { Countdown, dayOf } from './labels';
 import type { Demand, DemandBox, DemandStatus } from './model';
 import { ReasonModal } from './ReasonModal';
@@ -128,29 +127,14 @@ function DemandTable({ box, onDialog }: { box: DemandBox; onDialog: (d: Dialog) 
     },
   ];
   return (
-    <>
-      {list.error && <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />}
-      <Table<Demand>
-        rowKey="id"
-        size="middle"
-        loading={list.isPending}
-        dataSource={list.data?.items ?? []}
-        columns={columns}
-        locale={{ emptyText: t('share.empty') }}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        data-testid={`demand-table-${box}`}
-        expandable={{
-          expandedRowRender: (d) => <Typography.Paragraph>{d.description}</Typography.Paragraph>,
-        }}
-        onRow={(d) =>
-          ({
-            'data-testid': 'demand-row',
-            'data-id': d.id,
-            'data-title': d.title,
-          }) as HTMLAttributes<HTMLElement>
-        }
-      />
-    </>
+    <BoxTable<Demand>
+      list={list}
+      columns={columns}
+      testId={`demand-table-${box}`}
+      rowTestId="demand-row"
+      expandable={{ expandedRowRender: (d) => <Typography.Paragraph>{d.description}</Typography.Paragraph> }}
+      rowData={(d) => ({ 'data-id': d.id, 'data-title': d.title, 'data-status': d.status })}
+    />
   );
 }
 
