@@ -56,6 +56,10 @@ export const PERMISSIONS = [
   'share.review',
   // An application calling the data services of its grants (signed requests only).
   'share.use',
+  // Governance (治理) run by the platform: the 一数一源 registry, cross-checks (多源校核), routing
+  // objections to another department. Quality rules and objections of a dataset are its provider's
+  // (dataset.load); reading quality reports and scorecards is dataset.read.
+  'governance.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,6 +77,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'standards.manage',
     'calendar.manage',
     'share.review',
+    'governance.manage',
   ],
   secadmin: [...STAFF_READ, 'user.read', 'user.roles.assign'],
   auditor: [...STAFF_READ, 'audit.read', 'audit.verify'],
