@@ -202,3 +202,16 @@ CREATE TABLE datong.service_availability (
   errors bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, day)
 );
+
+-- Value normalisation before comparing (cross-checks, accuracy rules), configurable per data item:
+-- width: full-width forms (Ｕ+FF01–FF5E, the ideographic space) to ASCII; space: runs of white
+-- space to one space; trim: no leading or trailing white space; case: lower case.
+CREATE FUNCTION datong.q_norm(v text, trim_ boolean, width boolean, case_ boolean, space boolean)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN case_ THEN lower(t3) ELSE t3 END
+    FROM (SELECT CASE WHEN trim_ THEN btrim(t2, E' \t\r\n') ELSE t2 END AS t3
+            FROM (SELECT CASE WHEN space THEN regexp_replace(t1, '\s+', ' ', 'g') ELSE t1 END AS t2
+                    FROM (SELECT CASE WHEN width
+                                 THEN translate(v, '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　', '!"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\]^_`abcdefghijklmnopqrstuvwxyz{|}~ ')
+                                 ELSE v END AS t1) a) b) c
+$fn$;
