@@ -16,6 +16,7 @@
  */
 import type { Pool } from '../src/platform/db/pool.js';
 import { runRules, type EngineColumn, type RuleInput } from '../src/modules/quality/engine.js';
+import { benchCrosscheck } from './quality-crosscheck.js';
 import type { BenchContext, BenchResult } from './types.js';
 
 const ROWS = Number(process.env.BENCH_QUALITY_ROWS ?? 1_000_000);
@@ -116,7 +117,12 @@ function anchorStatements(codeTableId: string): [string, string, unknown[]][] {
   ];
 }
 
+/** The rule engine, then the cross-check (bench/quality-crosscheck.ts), one after the other. */
 export async function benchQuality(ctx: BenchContext): Promise<BenchResult[]> {
+  return [...(await benchRules(ctx)), ...(await benchCrosscheck(ctx))];
+}
+
+async function benchRules(ctx: BenchContext): Promise<BenchResult[]> {
   const { pool, log } = ctx;
   log(`quality: generating ${ROWS.toLocaleString('en-US')} rows with planted defects …`);
   const codeTableId = await setup(pool);

@@ -26,6 +26,8 @@ import { exportTasks } from './sharing/export.js';
 import subjectRoutes from './sharing/subject-routes.js';
 import usageRoutes from './sharing/usage-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
+import registryRoutes from './quality/registry-routes.js';
+import { crosscheckTasks } from './quality/crosscheck.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -48,6 +50,7 @@ export const modules: ModulePlugin[] = [
   notificationRoutes,
   subjectRoutes,
   usageRoutes,
+  registryRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
@@ -59,5 +62,6 @@ export function tasks(services: Services): ScheduledTask[] {
     ...sharingTasks(services),
     ...demandTasks(services),
     ...exportTasks(services),
+    ...crosscheckTasks(services),
   ];
 }
