@@ -28,6 +28,8 @@ import usageRoutes from './sharing/usage-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 import registryRoutes from './quality/registry-routes.js';
 import { crosscheckTasks } from './quality/crosscheck.js';
+import qualityRoutes from './quality/routes.js';
+import { qualityTasks } from './quality/jobs.js';
 
 /** Every capability's HTTP routes, registered in this order. */
 export const modules: ModulePlugin[] = [
@@ -51,6 +53,7 @@ export const modules: ModulePlugin[] = [
   subjectRoutes,
   usageRoutes,
   registryRoutes,
+  qualityRoutes,
 ];
 
 /** Every capability's background tasks (and their schedules) for the job queue. */
@@ -63,5 +66,6 @@ export function tasks(services: Services): ScheduledTask[] {
     ...demandTasks(services),
     ...exportTasks(services),
     ...crosscheckTasks(services),
+    ...qualityTasks(services),
   ];
 }

@@ -10,6 +10,7 @@ import type { Services } from '../../platform/services.js';
 import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { getCodeTableValues } from '../standards/index.js';
+import { queueRunAfterLoad } from '../quality/jobs.js';
 import { CheckerError, compileChecker, duplicateKey, type Message, type Reject } from './check.js';
 import { defaultMask, maskValue } from '../../platform/masking/index.js';
 import { progressEnded, progressReported, progressStarted } from './progress.js';
@@ -424,6 +425,9 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     }
     client.release();
   }
+  // A committed load queues a quality run of the dataset (docs/QUALITY.md "Runs"); queueing never
+  // fails the load.
+  if (result.status === 'done') await queueRunAfterLoad(ctx.services, result.batchId);
   return result;
 }
 

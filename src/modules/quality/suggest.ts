@@ -1,5 +1,13 @@
 import type { Field } from '../catalog/schemas.js';
-import type { RuleSpec } from './engine.js';
+import { RULE_VALIDATORS, type RuleSpec, type RuleValidator } from './engine.js';
+
+const VALIDATOR_NAMES: Record<RuleValidator, string> = {
+  uscc: '为有效的统一社会信用代码',
+  id_number: '为有效的公民身份号码',
+  mobile: '为有效的手机号码',
+  email: '为有效的电子邮箱',
+  region_code: '为有效的行政区划代码',
+};
 
 /** A rule suggested from the catalog, with a readable name (zh-CN) and why it is suggested. */
 export interface SuggestedRule {
@@ -7,13 +15,13 @@ export interface SuggestedRule {
   key: string;
   name: string;
   spec: RuleSpec;
-  from: 'required' | 'length' | 'code_table' | 'pattern' | 'key';
+  from: 'required' | 'length' | 'code_table' | 'pattern' | 'validator' | 'key' | 'cycle' | 'registry';
 }
 
 /**
  * The rules a catalog version's fields imply (docs/QUALITY.md "Suggestions"): a required field
  * must be present, a text field fit its declared length, a field with a code table hold its
- * codes, a field with a regex validator match it, and
+ * codes, a field with a regex validator match it, one with another validator pass it, and
  * the key fields be unique together. Fields the dataset does not hold are skipped. The steward
  * edits, keeps or drops each.
  */
@@ -47,7 +55,7 @@ export function suggestRules(fields: readonly Field[], datasetFields: ReadonlySe
     }
     // A regex validator is checked as written (PostgreSQL's regular expressions; the ingest
     // check uses JavaScript's: the common syntax agrees). The other validators (ID number,
-    // USCC, mobile, …) need check digits and dates: they come with SQL functions of their own.
+    // USCC, mobile, …) have SQL twins that agree with the ingest check (migration 0019).
     const v = f.validator;
     if (v?.kind === 'regex' && v.pattern) {
       out.push({
@@ -55,6 +63,13 @@ export function suggestRules(fields: readonly Field[], datasetFields: ReadonlySe
         name: `${f.name}符合格式`,
         spec: { kind: 'pattern', field: f.code, pattern: v.pattern },
         from: 'pattern',
+      });
+    } else if (v && (RULE_VALIDATORS as readonly string[]).includes(v.kind)) {
+      out.push({
+        key: `${f.code}:validator`,
+        name: `${f.name}${VALIDATOR_NAMES[v.kind as RuleValidator]}`,
+        spec: { kind: 'validator', field: f.code, validator: v.kind as RuleValidator },
+        from: 'validator',
       });
     }
   }
