@@ -28,6 +28,9 @@ import usageRoutes from './sharing/usage-routes.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 import registryRoutes from './quality/registry-routes.js';
 import { crosscheckTasks } from './quality/crosscheck.js';
+import objectionRoutes from './quality/objection-routes.js';
+import { objectionTasks } from './quality/objections.js';
+import scorecardRoutes from './quality/scorecard-routes.js';
 import qualityRoutes from './quality/routes.js';
 import { qualityTasks } from './quality/jobs.js';
 
@@ -53,6 +56,8 @@ export const modules: ModulePlugin[] = [
   subjectRoutes,
   usageRoutes,
   registryRoutes,
+  objectionRoutes,
+  scorecardRoutes,
   qualityRoutes,
 ];
 
@@ -66,6 +71,7 @@ export function tasks(services: Services): ScheduledTask[] {
     ...demandTasks(services),
     ...exportTasks(services),
     ...crosscheckTasks(services),
+    ...objectionTasks(services),
     ...qualityTasks(services),
   ];
 }

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import { ident } from '../../platform/db/pool.js';
 import { compileFilter, conditionSchema, type Condition } from './filter.js';
 import { dailyQuotasOf } from './quota.js';
+import { serviceAvailabilityOf } from '../quality/availability.js';
 import { queueExport, exportProblem, exportFileOf, getExport } from './export.js';
 import {
   DataServices,
@@ -164,6 +165,26 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
       .flush()
       .catch((err: unknown) => app.datong.log.warn({ err }, 'daily quota counts not saved at shutdown'));
   });
+  // Service availability (scorecards): each call admitted under a grant counts for the grant's
+  // provider, a 5xx as an error — a Map update per call, flushed about once a second.
+  const availability = serviceAvailabilityOf(app.datong.pool);
+  const providerOf = new WeakMap<FastifyRequest, string>();
+  const grantOf = async (req: FastifyRequest, id: string, fresh?: boolean) => {
+    const g = await ds.grantFor(req.ctx, id, fresh);
+    providerOf.set(req, g.providerOrgId);
+    return g;
+  };
+  app.addHook('onResponse', async (req, reply) => {
+    const orgId = providerOf.get(req);
+    if (orgId) availability.count(orgId, reply.statusCode >= 500);
+  });
+  app.addHook('onClose', async () => {
+    await availability
+      .flush()
+      .catch((err: unknown) =>
+        app.datong.log.warn({ err }, 'service availability counts not saved at shutdown'),
+      );
+  });
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['data services'];
 
@@ -199,7 +220,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const body = req.body;
-      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const g0 = await grantOf(req, req.params.id);
       const codes = requested(g0, body.fields);
       await ds.refuseUngranted(req.ctx, g0, [
         ...codes,
@@ -259,7 +280,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const body = req.body;
-      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const g0 = await grantOf(req, req.params.id);
       const codes = requested(g0, body.fields);
       await ds.refuseUngranted(req.ctx, g0, [...codes, ...body.keys.flatMap((k) => Object.keys(k))]);
       const { grant: g, rows } = await ds.guarded<Record<string, string | null>>(req.ctx, g0, (g) => {
@@ -358,7 +379,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
       },
     },
     async (req) => {
-      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const g0 = await grantOf(req, req.params.id);
       await ds.refuseUngranted(req.ctx, g0, [...Object.keys(req.body.key), ...Object.keys(req.body.values)]);
       const { g, results, subjects } = await verifyMany(req, g0, [req.body]);
       await ds.audit(req.ctx, g, 'share.service.verify', {
@@ -384,7 +405,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const items = req.body.items;
-      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const g0 = await grantOf(req, req.params.id);
       await ds.refuseUngranted(
         req.ctx,
         g0,
@@ -416,7 +437,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
     },
     async (req) => {
       const body = req.body;
-      const g0 = await ds.grantFor(req.ctx, req.params.id);
+      const g0 = await grantOf(req, req.params.id);
       const limit = body.limit ?? 100;
       const cursor = body.after ? decodeChangeCursor(body.after) : undefined;
       // The batches this call may cover, fixed first: done, after `since`, below any batch still
@@ -543,7 +564,7 @@ export default async function serviceRoutes(app: FastifyInstance): Promise<void>
     },
     async (req, reply) => {
       // Compiled afresh (no cached grant): a queued export must be one the grant allows now.
-      const g = await ds.grantFor(req.ctx, req.params.id, true);
+      const g = await grantOf(req, req.params.id, true);
       const exportId = await queueExport(app.datong, req.ctx, g, req.body.format);
       return reply.code(202).send({ exportId });
     },
