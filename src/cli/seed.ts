@@ -8,6 +8,7 @@ import { createOrg, createUser, findOrgByUscc } from '../modules/identity/index.
 import { seedCatalogDemo } from '../modules/catalog/demo.js';
 import { seedIngestDemo } from '../modules/ingest/demo.js';
 import { seedSharingDemo } from '../modules/sharing/demo.js';
+import { seedQualityDemo } from '../modules/quality/demo.js';
 
 export const DEMO_PASSWORD = 'Datong@2026';
 
@@ -135,5 +136,7 @@ export async function seedDemo(
   // Data for the published table entries, loaded like any upload once the catalog has committed.
   const datasets = opts.data === false ? 0 : (await seedIngestDemo(ctx)).length;
   await seedSharingDemo(ctx);
+  // Governance needs the data: rules, runs, the registry, a cross-check and objections.
+  if (opts.data !== false) await seedQualityDemo(ctx);
   return { orgs, users, datasets };
 }

@@ -119,7 +119,7 @@ const WITHDRAWAL = '业务调整，改由线下核查';
 /** How long ago the overdue request was made (well beyond its 10 working days). */
 const OVERDUE_DAYS = 30;
 
-async function actorOf(q: Queryable, username: string): Promise<Actor | null> {
+export async function actorOf(q: Queryable, username: string): Promise<Actor | null> {
   const { rows } = await q.query<{
     id: string;
     username: string;
