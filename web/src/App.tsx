@@ -26,6 +26,11 @@ const DataElementPage = lazy(() => import('./features/standards/DataElementPage'
 const SharingRequestsPage = lazy(() => import('./features/sharing/RequestsPage'));
 const SharingGrantsPage = lazy(() => import('./features/sharing/GrantsPage'));
 const SharingDemandsPage = lazy(() => import('./features/sharing/DemandsPage'));
+const ObjectionsPage = lazy(() => import('./features/governance/ObjectionsPage'));
+const ScorecardsPage = lazy(() => import('./features/governance/ScorecardsPage'));
+const RegistryPage = lazy(() => import('./features/governance/RegistryPage'));
+const CrosschecksPage = lazy(() => import('./features/governance/CrosschecksPage'));
+const CrosscheckRunPage = lazy(() => import('./features/governance/CrosscheckRunPage'));
 const PortalSearchPage = lazy(() => import('./features/portal/PortalSearchPage'));
 const PortalEntryPage = lazy(() => import('./features/portal/PortalEntryPage'));
 
@@ -108,6 +113,26 @@ export function App() {
         <Route
           path="share/demands"
           element={<RequirePermission nav="demands">{page(<SharingDemandsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="governance/objections"
+          element={<RequirePermission nav="objections">{page(<ObjectionsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="governance/scorecards"
+          element={<RequirePermission nav="scorecards">{page(<ScorecardsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="governance/items"
+          element={<RequirePermission nav="registry">{page(<RegistryPage />)}</RequirePermission>}
+        />
+        <Route
+          path="governance/crosschecks"
+          element={<RequirePermission nav="crosschecks">{page(<CrosschecksPage />)}</RequirePermission>}
+        />
+        <Route
+          path="governance/crosschecks/:id"
+          element={<RequirePermission nav="crosschecks">{page(<CrosscheckRunPage />)}</RequirePermission>}
         />
         <Route
           path="audit"

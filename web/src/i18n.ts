@@ -5,6 +5,10 @@ import { datasetsZhCN } from './features/datasets/messages';
 import { datasetsEn } from './features/datasets/messages-en';
 import { sharingZhCN } from './features/sharing/messages';
 import { sharingEn } from './features/sharing/messages-en';
+import { governanceZhCN } from './features/governance/messages';
+import { governanceEn } from './features/governance/messages-en';
+import { registryZhCN } from './features/governance/registry-messages';
+import { registryEn } from './features/governance/registry-messages-en';
 
 /** The UI's message catalog. zh-CN is the reference; English must cover every key. */
 const zhCN = {
@@ -162,6 +166,8 @@ const zhCN = {
   ...catalogZhCN,
   ...datasetsZhCN,
   ...sharingZhCN,
+  ...governanceZhCN,
+  ...registryZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -323,6 +329,8 @@ const en: Record<MessageKey, string> = {
   ...catalogEn,
   ...datasetsEn,
   ...sharingEn,
+  ...governanceEn,
+  ...registryEn,
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -15,11 +15,17 @@ export interface NavEntry {
     | 'apps'
     | 'share'
     | 'demands'
+    | 'objections'
+    | 'scorecards'
+    | 'registry'
+    | 'crosschecks'
     | 'audit'
     | 'profile';
   path: string;
   testId: string;
   permission: string | null;
+  /** A heading the menu shows the entry under (its entries are contiguous in NAV). */
+  group?: 'governance';
 }
 
 export const NAV: readonly NavEntry[] = [
@@ -46,6 +52,36 @@ export const NAV: readonly NavEntry[] = [
   { key: 'share', path: '/share', testId: 'nav-share', permission: 'share.read' },
   // 供需对接: the demand board (posting needs share.request; reading, share.read).
   { key: 'demands', path: '/share/demands', testId: 'nav-demands', permission: 'share.read' },
+  // 治理 (governance): objections to records and the department scorecards are read by every staff
+  // role (dataset.read); the 一数一源 registry and the cross-checks are the platform's.
+  {
+    key: 'objections',
+    path: '/governance/objections',
+    testId: 'nav-objections',
+    permission: 'dataset.read',
+    group: 'governance',
+  },
+  {
+    key: 'scorecards',
+    path: '/governance/scorecards',
+    testId: 'nav-scorecards',
+    permission: 'dataset.read',
+    group: 'governance',
+  },
+  {
+    key: 'registry',
+    path: '/governance/items',
+    testId: 'nav-registry',
+    permission: 'governance.manage',
+    group: 'governance',
+  },
+  {
+    key: 'crosschecks',
+    path: '/governance/crosschecks',
+    testId: 'nav-crosschecks',
+    permission: 'governance.manage',
+    group: 'governance',
+  },
   { key: 'audit', path: '/audit', testId: 'nav-audit', permission: 'audit.read' },
   { key: 'profile', path: '/profile', testId: 'nav-profile', permission: null },
 ];

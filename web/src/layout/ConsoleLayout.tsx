@@ -1,15 +1,19 @@
 import type { ReactNode } from 'react';
-import { Button, Layout, Menu, Space, Typography } from 'antd';
+import { Button, Layout, Menu, Space, Typography, type MenuProps } from 'antd';
 import {
   ApartmentOutlined,
   AppstoreOutlined,
   AuditOutlined,
+  BarChartOutlined,
   CheckSquareOutlined,
   DatabaseOutlined,
+  ExceptionOutlined,
   FileExcelOutlined,
   FileSearchOutlined,
   HomeOutlined,
   LogoutOutlined,
+  NodeIndexOutlined,
+  SafetyCertificateOutlined,
   ShareAltOutlined,
   SolutionOutlined,
   TeamOutlined,
@@ -32,9 +36,47 @@ const icons: Record<NavEntry['key'], ReactNode> = {
   apps: <AppstoreOutlined />,
   share: <ShareAltOutlined />,
   demands: <SolutionOutlined />,
+  objections: <ExceptionOutlined />,
+  scorecards: <BarChartOutlined />,
+  registry: <SafetyCertificateOutlined />,
+  crosschecks: <NodeIndexOutlined />,
   audit: <AuditOutlined />,
   profile: <UserOutlined />,
 };
+
+type MenuItem = NonNullable<MenuProps['items']>[number];
+
+/** The menu's items: the entries in NAV order, each group's entries under its heading. */
+function menuItems(
+  entries: NavEntry[],
+  t: (key: `nav.group.${NonNullable<NavEntry['group']>}` | `nav.${NavEntry['key']}`) => string,
+): MenuItem[] {
+  const items: MenuItem[] = [];
+  const groups = new Map<string, MenuItem[]>();
+  for (const e of entries) {
+    const item: MenuItem = {
+      key: e.key,
+      icon: icons[e.key],
+      label: (
+        <Link to={e.path} data-testid={e.testId}>
+          {t(`nav.${e.key}`)}
+        </Link>
+      ),
+    };
+    if (!e.group) {
+      items.push(item);
+      continue;
+    }
+    let children = groups.get(e.group);
+    if (!children) {
+      children = [];
+      groups.set(e.group, children);
+      items.push({ type: 'group', key: `group-${e.group}`, label: t(`nav.group.${e.group}`), children });
+    }
+    children.push(item);
+  }
+  return items;
+}
 
 function selectedKey(pathname: string, entries: NavEntry[]): string {
   const match = entries
@@ -62,15 +104,7 @@ export function ConsoleLayout({ children }: { children: ReactNode }) {
           mode="inline"
           selectedKeys={[selectedKey(location.pathname, entries)]}
           data-testid="nav"
-          items={entries.map((e) => ({
-            key: e.key,
-            icon: icons[e.key],
-            label: (
-              <Link to={e.path} data-testid={e.testId}>
-                {t(`nav.${e.key}`)}
-              </Link>
-            ),
-          }))}
+          items={menuItems(entries, t)}
         />
       </Layout.Sider>
       <Layout>
