@@ -3,6 +3,8 @@ import { catalogZhCN } from './features/catalog/messages';
 import { catalogEn } from './features/catalog/messages-en';
 import { datasetsZhCN } from './features/datasets/messages';
 import { datasetsEn } from './features/datasets/messages-en';
+import { qualityZhCN } from './features/datasets/quality-messages';
+import { qualityEn } from './features/datasets/quality-messages-en';
 import { sharingZhCN } from './features/sharing/messages';
 import { sharingEn } from './features/sharing/messages-en';
 import { governanceZhCN } from './features/governance/messages';
@@ -165,6 +167,7 @@ const zhCN = {
   'profile.passwordChanged': '密码已修改',
   ...catalogZhCN,
   ...datasetsZhCN,
+  ...qualityZhCN,
   ...sharingZhCN,
   ...governanceZhCN,
   ...registryZhCN,
@@ -328,6 +331,7 @@ const en: Record<MessageKey, string> = {
   'profile.passwordChanged': 'Password changed',
   ...catalogEn,
   ...datasetsEn,
+  ...qualityEn,
   ...sharingEn,
   ...governanceEn,
   ...registryEn,

@@ -14,12 +14,13 @@ import { BatchesTab } from './BatchesTab';
 import { formatCount } from './labels';
 import { PreviewTab } from './PreviewTab';
 import { PullsTab } from './PullsTab';
+import { QualityTab } from './QualityTab';
 import { UploadWizard, type WizardField } from './UploadWizard';
 import { VersionsTab } from './VersionsTab';
 
-type TabKey = 'preview' | 'versions' | 'batches' | 'pulls';
+type TabKey = 'preview' | 'versions' | 'batches' | 'pulls' | 'quality';
 
-/** /catalog/:id/data — the dataset of a published table entry: preview, 版本, 批次, 拉取源, upload. */
+/** /catalog/:id/data — the dataset of a published table entry: preview, 版本, 批次, 拉取源, 质量, upload. */
 export default function DatasetPage() {
   const { t, lang } = useLang();
   const can = useCan();
@@ -155,6 +156,11 @@ export default function DatasetPage() {
                 key: 'pulls',
                 label: <span data-testid="dataset-tab-pulls">{t('dataset.tab.pulls')}</span>,
                 children: <PullsTab entryId={id} canLoad={canLoad} onOpenBatch={openBatch} />,
+              },
+              {
+                key: 'quality',
+                label: <span data-testid="dataset-tab-quality">{t('quality.tab')}</span>,
+                children: <QualityTab entryId={id} dataset={ds} canLoad={canLoad} />,
               },
             ]}
           />
