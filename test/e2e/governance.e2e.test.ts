@@ -78,6 +78,25 @@ describe('治理 in the console', () => {
     // The steward's own department's data, yet the identity numbers in samples stay masked.
     const firstRow = (await drawer.locator(byTestId('quality-sample-row')).first().textContent()) ?? '';
     expect(firstRow).toMatch(/\*{4,}/);
+    await steward.keyboard.press('Escape');
+
+    // From the preview, the steward objects to one field of a record of its own department.
+    await steward.click(byTestId('dataset-tab-preview'));
+    await steward.locator(byTestId('preview-object')).first().click();
+    await steward.getByRole('menuitem', { name: '民族（mz）' }).click();
+    await steward.locator(byTestId('objection-raise')).waitFor();
+    await steward.fill(byTestId('objection-raise-value'), '汉族');
+    await steward.fill(byTestId('objection-raise-reason'), '户籍登记民族有误，依申请人材料更正');
+    await steward.click(byTestId('objection-raise-submit'));
+    await steward.locator(byTestId('objection-raise')).waitFor({ state: 'hidden' });
+    const raised = await json<{ items: { field: string; origin: string; proposedValue: string }[] }>(
+      steward.request,
+      `${node.url}/api/quality/objections?box=raised`,
+    );
+    expect(raised.items.map((o) => [o.field, o.origin, o.proposedValue])).toEqual([
+      ['mz', 'steward', '汉族'],
+    ]);
+    await steward.click(byTestId('dataset-tab-quality'));
     // The trend holds yesterday's run and today's (and the run the node's worker made after the
     // demo's upsert batches, if it has finished yet).
     await expect
