@@ -17,6 +17,7 @@ import { benchCatalogSearch } from './catalog-search.js';
 import { benchIngest } from './ingest.js';
 import { benchSharing } from './sharing.js';
 import { benchQuality } from './quality.js';
+import { benchOpening } from './opening.js';
 
 const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise<BenchResult[]>> = {
   audit: benchAudit,
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (ctx: Parameters<typeof benchAudit>[0]) => Promise
   ingest: benchIngest,
   sharing: benchSharing,
   quality: benchQuality,
+  opening: benchOpening,
 };
 
 function fmt(n: number): string {

@@ -25,6 +25,8 @@ import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
 import subjectRoutes from './sharing/subject-routes.js';
 import usageRoutes from './sharing/usage-routes.js';
+import publishRoutes from './opening/publish-routes.js';
+import { publishTasks } from './opening/publish-jobs.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
 import registryRoutes from './quality/registry-routes.js';
 import { crosscheckTasks } from './quality/crosscheck.js';
@@ -55,6 +57,7 @@ export const modules: ModulePlugin[] = [
   notificationRoutes,
   subjectRoutes,
   usageRoutes,
+  publishRoutes,
   registryRoutes,
   objectionRoutes,
   scorecardRoutes,
@@ -73,5 +76,6 @@ export function tasks(services: Services): ScheduledTask[] {
     ...crosscheckTasks(services),
     ...objectionTasks(services),
     ...qualityTasks(services),
+    ...publishTasks(services),
   ];
 }

@@ -11,6 +11,7 @@ import type { FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { getCodeTableValues } from '../standards/index.js';
 import { queueRunAfterLoad } from '../quality/jobs.js';
+import { queueRefreshAfterLoad } from '../opening/publish-jobs.js';
 import { CheckerError, compileChecker, duplicateKey, type Message, type Reject } from './check.js';
 import { defaultMask, maskValue } from '../../platform/masking/index.js';
 import { progressEnded, progressReported, progressStarted } from './progress.js';
@@ -428,6 +429,8 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
   // A committed load queues a quality run of the dataset (docs/QUALITY.md "Runs"); queueing never
   // fails the load.
   if (result.status === 'done') await queueRunAfterLoad(ctx.services, result.batchId);
+  // …and a refresh of its published open versions (docs/OPENING.md "Refresh").
+  if (result.status === 'done') await queueRefreshAfterLoad(ctx.services, result.batchId);
   return result;
 }
 
