@@ -9,6 +9,8 @@ import { seedCatalogDemo } from '../modules/catalog/demo.js';
 import { seedIngestDemo } from '../modules/ingest/demo.js';
 import { seedSharingDemo } from '../modules/sharing/demo.js';
 import { seedQualityDemo } from '../modules/quality/demo.js';
+import { ensurePublicOrg, PUBLIC_ORG_NAME } from '../modules/opening/accounts.js';
+import { seedPublicAccountsDemo } from '../modules/opening/accounts-demo.js';
 
 export const DEMO_PASSWORD = 'Datong@2026';
 
@@ -41,7 +43,9 @@ interface DemoUser {
   orgName: string;
 }
 
-const orgName = (key: string) => DEMO_ORGS.find((o) => o.key === key)?.name ?? key;
+// 'public': the platform organisation of public users (社会公众), made by the opening module.
+const orgName = (key: string) =>
+  key === 'public' ? PUBLIC_ORG_NAME : (DEMO_ORGS.find((o) => o.key === key)?.name ?? key);
 const user = (
   username: string,
   displayName: string,
@@ -66,7 +70,8 @@ export const DEMO_USERS: DemoUser[] = [
   user('approver', '市场监管局审核人', 'approver', '审核人', 'scjg'),
   user('developer', '税务局开发者', 'developer', '开发者', 'sw'),
   user('member', '人社厅工作人员', 'member', '成员', 'rst'),
-  user('citizen', '公众用户', 'public_user', '公众用户', 'zsj'),
+  user('citizen', '公众用户', 'public_user', '公众用户', 'public'),
+  user('company', '企业用户（演示）', 'public_user', '公众用户', 'public'),
 ];
 
 export function demoUscc(org: DemoOrg): string {
@@ -111,6 +116,7 @@ export async function seedDemo(
       ids.set(o.key, created.id);
       orgs++;
     }
+    ids.set('public', await ensurePublicOrg(services, tx));
     for (const u of DEMO_USERS) {
       const { rowCount } = await tx.query('SELECT 1 FROM datong.users WHERE lower(username) = $1', [
         u.username,
@@ -136,6 +142,8 @@ export async function seedDemo(
   // Data for the published table entries, loaded like any upload once the catalog has committed.
   const datasets = opts.data === false ? 0 : (await seedIngestDemo(ctx)).length;
   await seedSharingDemo(ctx);
+  // Verified identities of the demo's citizen and company, numbers taken from the loaded data.
+  await seedPublicAccountsDemo(ctx);
   // Governance needs the data: rules, runs, the registry, a cross-check and objections.
   if (opts.data !== false) await seedQualityDemo(ctx);
   return { orgs, users, datasets };

@@ -25,6 +25,8 @@ import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
 import subjectRoutes from './sharing/subject-routes.js';
 import usageRoutes from './sharing/usage-routes.js';
+import publicAccountRoutes from './opening/accounts-routes.js';
+import transparencyRoutes from './opening/transparency-routes.js';
 import publishRoutes from './opening/publish-routes.js';
 import { publishTasks } from './opening/publish-jobs.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
@@ -57,6 +59,8 @@ export const modules: ModulePlugin[] = [
   notificationRoutes,
   subjectRoutes,
   usageRoutes,
+  publicAccountRoutes,
+  transparencyRoutes,
   publishRoutes,
   registryRoutes,
   objectionRoutes,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { eventFor } from '../../platform/audit/types.js';
+import type { Queryable } from '../../platform/db/pool.js';
 import { subjectHashOf } from './services.js';
 
 /**
@@ -39,6 +40,36 @@ const Answer = Type.Object({
   accesses: Type.Array(Access),
 });
 
+/** A sequenced data-service event naming a subject, as the lookups read it. */
+export interface SubjectAccessEvent {
+  seq: string;
+  time: Date;
+  action: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  org_id: string | null;
+  detail: { grant?: string; entry?: string; scenario?: string; fields?: string[] };
+}
+
+/**
+ * The data-service events that name a subject hash, newest first: the one lookup behind the
+ * auditor's view here and the citizens' and companies' own view (opening/transparency.ts).
+ */
+export async function subjectAccessEvents(
+  q: Queryable,
+  subject: string,
+  limit: number,
+): Promise<SubjectAccessEvent[]> {
+  const { rows } = await q.query<SubjectAccessEvent>(
+    `SELECT seq, time, action, actor_type, actor_id, actor_name, org_id, detail FROM audit.events
+      WHERE action LIKE 'share.service.%' AND detail -> 'subjects' ? $1
+      ORDER BY seq DESC LIMIT $2`,
+    [subject, limit],
+  );
+  return rows;
+}
+
 export default async function subjectRoutes(app: FastifyInstance): Promise<void> {
   const services = app.datong;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -59,19 +90,7 @@ export default async function subjectRoutes(app: FastifyInstance): Promise<void>
       await services.ledger.append(
         eventFor(req.ctx, { action: 'audit.subject.lookup', objectType: 'subject', objectId: subject }),
       );
-      const { rows } = await services.pool.query<{
-        seq: string;
-        time: Date;
-        action: string;
-        actor_name: string | null;
-        org_id: string | null;
-        detail: { grant?: string; entry?: string; scenario?: string; fields?: string[] };
-      }>(
-        `SELECT seq, time, action, actor_name, org_id, detail FROM audit.events
-          WHERE action LIKE 'share.service.%' AND detail -> 'subjects' ? $1
-          ORDER BY seq DESC LIMIT $2`,
-        [subject, req.query.limit],
-      );
+      const rows = await subjectAccessEvents(services.pool, subject, req.query.limit);
       return {
         subject,
         accesses: rows.map((e) => ({
