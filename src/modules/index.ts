@@ -25,8 +25,13 @@ import notificationRoutes from './sharing/notification-routes.js';
 import { exportTasks } from './sharing/export.js';
 import subjectRoutes from './sharing/subject-routes.js';
 import usageRoutes from './sharing/usage-routes.js';
+import conditionalRoutes from './opening/conditional-routes.js';
+import productRoutes from './opening/product-routes.js';
+import { conditionalTasks } from './opening/conditional.js';
 import publicAccountRoutes from './opening/accounts-routes.js';
 import transparencyRoutes from './opening/transparency-routes.js';
+import openPublicRoutes from './opening/public-routes.js';
+import openKeysRoutes from './opening/keys-routes.js';
 import publishRoutes from './opening/publish-routes.js';
 import { publishTasks } from './opening/publish-jobs.js';
 import { ingestPullTasks } from './ingest/pull-jobs.js';
@@ -59,8 +64,12 @@ export const modules: ModulePlugin[] = [
   notificationRoutes,
   subjectRoutes,
   usageRoutes,
+  conditionalRoutes,
+  productRoutes,
   publicAccountRoutes,
   transparencyRoutes,
+  openPublicRoutes,
+  openKeysRoutes,
   publishRoutes,
   registryRoutes,
   objectionRoutes,
@@ -80,6 +89,7 @@ export function tasks(services: Services): ScheduledTask[] {
     ...crosscheckTasks(services),
     ...objectionTasks(services),
     ...qualityTasks(services),
+    ...conditionalTasks(services),
     ...publishTasks(services),
   ];
 }

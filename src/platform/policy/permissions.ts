@@ -60,6 +60,9 @@ export const PERMISSIONS = [
   // objections to another department. Quality rules and objections of a dataset are its provider's
   // (dataset.load); reading quality reports and scorecards is dataset.read.
   'governance.manage',
+  // Opening (开放): a public user applies for conditional-open data and subscribes to data
+  // products. The provider's decision is share.approve, the platform's share.review.
+  'open.apply',
   // A public user (citizen or company) reading its own account and who accessed records about it.
   'public.self',
 ] as const;
@@ -98,7 +101,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   approver: [...STAFF_READ, 'share.approve'],
   developer: [...STAFF_READ, 'app.read', 'app.manage', 'share.request'],
   member: [...STAFF_READ, 'share.request'],
-  public_user: ['public.self'],
+  public_user: ['open.apply', 'public.self'],
 };
 
 /** What a signed application may do on its own behalf (data services join this list later). */
