@@ -9,6 +9,7 @@ import { seedCatalogDemo } from '../modules/catalog/demo.js';
 import { seedIngestDemo } from '../modules/ingest/demo.js';
 import { seedSharingDemo } from '../modules/sharing/demo.js';
 import { seedQualityDemo } from '../modules/quality/demo.js';
+import { seedOpeningDemo } from '../modules/opening/demo.js';
 import { ensurePublicOrg, PUBLIC_ORG_NAME } from '../modules/opening/accounts.js';
 import { seedPublicAccountsDemo } from '../modules/opening/accounts-demo.js';
 
@@ -146,5 +147,7 @@ export async function seedDemo(
   await seedPublicAccountsDemo(ctx);
   // Governance needs the data: rules, runs, the registry, a cross-check and objections.
   if (opts.data !== false) await seedQualityDemo(ctx);
+  // Opening needs the data too: open versions in the portal and a data product.
+  if (opts.data !== false) await seedOpeningDemo(ctx);
   return { orgs, users, datasets };
 }
