@@ -61,6 +61,8 @@ describe('opening demo', () => {
     const { rows: source } = await t.pool.query<{ fddbr: string }>(
       `SELECT fddbr FROM ds.${(await t.pool.query<{ name: string }>('SELECT name FROM datong.datasets WHERE entry_id = $1', [id])).rows[0]!.name} WHERE fddbr IS NOT NULL`,
     );
+    // The other fields are kept as they are: every row has its company's name and code.
+    expect(body.rows.every((r) => typeof r.qymc === 'string' && typeof r.tyshxydm === 'string')).toBe(true);
     const open = new Set(body.rows.map((r) => r.fddbr));
     for (const s of source) expect(open.has(s.fddbr)).toBe(false);
     expect([...open].every((v) => typeof v === 'string' && v.includes('*'))).toBe(true);

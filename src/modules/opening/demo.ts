@@ -26,7 +26,8 @@ const SEEDER = { id: null, name: '演示数据' };
 /** The most a field's grade and personal-data kind allow in the open (docs/OPENING.md grade rules). */
 function ruleFor(f: Field): FieldRule | null {
   if (f.grade >= 4) return null;
-  if (f.piiKind || f.grade >= 3) return f.piiKind ? { action: 'mask' } : null;
+  const personal = f.piiKind !== 'none';
+  if (personal || f.grade >= 3) return personal ? { action: 'mask' } : null;
   return { action: 'keep' };
 }
 
