@@ -18,34 +18,29 @@ afterAll(async () => {
 /** A demo entry of 省公安厅 that is 不予开放. */
 const NOT_OPEN = '户籍人口基本信息';
 
-async function settled(page: Page) {
-  await page.locator(`${byTestId('catalog-results')}[data-loading="false"]`).waitFor();
-}
-
-async function search(page: Page, q: string) {
-  // The search box's test id sits on its wrapper (it has a button).
-  await page.fill(`${byTestId('catalog-search')} input`, q);
-  await page.keyboard.press('Enter');
-  await settled(page);
-}
-
-/** Follows "load more" to the end and returns every hit's name and open type. */
-async function allResults(page: Page): Promise<{ name: string; openType: string; tags: string[] }[]> {
-  const more = page.locator(byTestId('catalog-load-more'));
-  while ((await more.count()) > 0 && (await more.isEnabled())) {
-    const before = await page.locator(byTestId('catalog-result')).count();
-    await more.click();
-    await expect.poll(() => page.locator(byTestId('catalog-result')).count()).toBeGreaterThan(before);
-  }
-  return page.locator(byTestId('catalog-result')).evaluateAll((els) =>
+/** The cards of the current search results, once they have loaded. */
+async function cards(page: Page): Promise<{ name: string; openType: string }[]> {
+  await page.locator(byTestId('portal-results-total')).filter({ hasText: /\d/ }).waitFor();
+  return page.locator(byTestId('portal-card')).evaluateAll((els) =>
     els.map((e) => ({
       name: e.getAttribute('data-name') ?? '',
       openType: e.getAttribute('data-open-type') ?? '',
-      tags: [...e.querySelectorAll('[data-testid="open-type"]')].map(
-        (t) => t.getAttribute('data-value') ?? '',
-      ),
     })),
   );
+}
+
+async function search(page: Page, q: string) {
+  await page.fill(byTestId('portal-search'), q);
+  await page.click(byTestId('portal-search-submit'));
+  await expect.poll(() => new URL(page.url()).searchParams.get('q') ?? '').toBe(q);
+}
+
+/** The console's catalog search (department staff). */
+async function consoleSearch(page: Page, q: string) {
+  // The search box's test id sits on its wrapper (it has a button).
+  await page.fill(`${byTestId('catalog-search')} input`, q);
+  await page.keyboard.press('Enter');
+  await page.locator(`${byTestId('catalog-results')}[data-loading="false"]`).waitFor();
 }
 
 describe('开放数据门户', () => {
@@ -60,31 +55,25 @@ describe('开放数据门户', () => {
       await page.goto(`${node.url}/login`);
       await page.click(byTestId('login-portal'));
       await page.locator(byTestId('portal')).waitFor();
-      await settled(page);
       expect(new URL(page.url()).pathname).toBe('/portal');
 
-      const results = await allResults(page);
+      // Every open entry, and only those.
+      await page.click(byTestId('portal-browse-all'));
+      const results = await cards(page);
       expect(results.length).toBeGreaterThan(0);
-      for (const r of results) {
-        expect(['unconditional', 'conditional']).toContain(r.openType);
-        expect(r.tags).toEqual([r.openType]);
-      }
+      for (const r of results) expect(['unconditional', 'conditional']).toContain(r.openType);
       expect(results.map((r) => r.name)).not.toContain(NOT_OPEN);
-      // The 开放属性 facet has no 不予开放 bucket for the public.
-      expect(await page.locator(byTestId('facet-openType-none')).count()).toBe(0);
 
       await search(page, NOT_OPEN);
-      expect(await page.locator(`${byTestId('catalog-result')}[data-name="${NOT_OPEN}"]`).count()).toBe(0);
+      await expect.poll(() => page.locator(byTestId('portal-results-total')).textContent()).toMatch(/\b0\b/);
+      expect(await page.locator(`${byTestId('portal-card')}[data-name="${NOT_OPEN}"]`).count()).toBe(0);
 
-      // An open entry's detail: metadata and field dictionary, no session needed.
-      await search(page, '');
-      await page.locator(byTestId('catalog-result-link')).first().click();
-      await page.locator(byTestId('entry-metadata')).waitFor();
-      expect(
-        await page
-          .locator(`${byTestId('entry-metadata')} ${byTestId('open-type')}`)
-          .getAttribute('data-value'),
-      ).not.toBe('none');
+      // An open entry's page: metadata and field dictionary, no session needed.
+      await search(page, '企业');
+      await page.locator(byTestId('portal-card-link')).first().click();
+      const dataset = page.locator(byTestId('portal-dataset'));
+      await dataset.waitFor();
+      expect(await dataset.getAttribute('data-open-type')).not.toBe('none');
       expect(await page.locator(byTestId('portal-data-json')).getAttribute('href')).toBe('/data.json');
       expect(await page.locator(byTestId('portal-dcat')).getAttribute('href')).toBe('/catalog.ttl');
       expect(await page.locator(byTestId('portal-ckan')).getAttribute('href')).toBe(
@@ -102,7 +91,7 @@ describe('开放数据门户', () => {
     try {
       await login(page, node.url, 'member');
       await page.click(byTestId('nav-catalog'));
-      await search(page, NOT_OPEN);
+      await consoleSearch(page, NOT_OPEN);
       const hit = page.locator(`${byTestId('catalog-result')}[data-name="${NOT_OPEN}"]`);
       await hit.waitFor();
       expect(await hit.getAttribute('data-open-type')).toBe('none');

@@ -33,6 +33,11 @@ const CrosschecksPage = lazy(() => import('./features/governance/CrosschecksPage
 const CrosscheckRunPage = lazy(() => import('./features/governance/CrosscheckRunPage'));
 const PortalSearchPage = lazy(() => import('./features/portal/PortalSearchPage'));
 const PortalEntryPage = lazy(() => import('./features/portal/PortalEntryPage'));
+const RegisterPage = lazy(() => import('./features/public/RegisterPage'));
+const MyAccessesPage = lazy(() => import('./features/public/MyAccessesPage'));
+const OpenApplicationsPage = lazy(() => import('./features/opening/ApplicationsPage'));
+const ProductsPage = lazy(() => import('./features/opening/ProductsPage'));
+const MyOpeningPage = lazy(() => import('./features/opening/MyOpeningPage'));
 
 const loading = <Spin size="large" style={{ display: 'block', margin: '20vh auto' }} />;
 
@@ -58,6 +63,7 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route path="/register" element={page(<RegisterPage />)} />
       {/* The open data portal needs no session. */}
       <Route path="/portal" element={page(<PortalSearchPage />)} />
       <Route path="/portal/:id" element={page(<PortalEntryPage />)} />
@@ -137,6 +143,24 @@ export function App() {
         <Route
           path="audit"
           element={<RequirePermission nav="audit">{page(<AuditPage />)}</RequirePermission>}
+        />
+        <Route
+          path="my/accesses"
+          element={<RequirePermission nav="myAccesses">{page(<MyAccessesPage />)}</RequirePermission>}
+        />
+        <Route
+          path="opening/applications"
+          element={
+            <RequirePermission nav="openApplications">{page(<OpenApplicationsPage />)}</RequirePermission>
+          }
+        />
+        <Route
+          path="opening/products"
+          element={<RequirePermission nav="products">{page(<ProductsPage />)}</RequirePermission>}
+        />
+        <Route
+          path="opening/mine"
+          element={<RequirePermission nav="myOpening">{page(<MyOpeningPage />)}</RequirePermission>}
         />
         <Route path="profile" element={page(<ProfilePage />)} />
         <Route path="*" element={<NotFoundPage />} />

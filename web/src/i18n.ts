@@ -11,6 +11,12 @@ import { governanceZhCN } from './features/governance/messages';
 import { governanceEn } from './features/governance/messages-en';
 import { registryZhCN } from './features/governance/registry-messages';
 import { registryEn } from './features/governance/registry-messages-en';
+import { publicZhCN } from './features/public/messages';
+import { publicEn } from './features/public/messages-en';
+import { openingZhCN } from './features/opening/messages';
+import { openingEn } from './features/opening/messages-en';
+import { portalZhCN } from './features/portal/messages';
+import { portalEn } from './features/portal/messages-en';
 
 /** The UI's message catalog. zh-CN is the reference; English must cover every key. */
 const zhCN = {
@@ -171,6 +177,9 @@ const zhCN = {
   ...sharingZhCN,
   ...governanceZhCN,
   ...registryZhCN,
+  ...publicZhCN,
+  ...openingZhCN,
+  ...portalZhCN,
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
@@ -335,6 +344,9 @@ const en: Record<MessageKey, string> = {
   ...sharingEn,
   ...governanceEn,
   ...registryEn,
+  ...publicEn,
+  ...openingEn,
+  ...portalEn,
 };
 
 const catalogs: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };

@@ -20,6 +20,10 @@ export interface NavEntry {
     | 'registry'
     | 'crosschecks'
     | 'audit'
+    | 'myAccesses'
+    | 'openApplications'
+    | 'products'
+    | 'myOpening'
     | 'profile';
   path: string;
   testId: string;
@@ -83,6 +87,18 @@ export const NAV: readonly NavEntry[] = [
     group: 'governance',
   },
   { key: 'audit', path: '/audit', testId: 'nav-audit', permission: 'audit.read' },
+  // 我的数据访问记录: a public user's own accesses (citizens and companies).
+  { key: 'myAccesses', path: '/my/accesses', testId: 'nav-my-accesses', permission: 'public.self' },
+  // 开放: conditional-open applications to decide (provider approvers, the platform), data
+  // products (their providers), and a public user's own applications and subscriptions.
+  {
+    key: 'openApplications',
+    path: '/opening/applications',
+    testId: 'nav-open-applications',
+    permission: 'share.read',
+  },
+  { key: 'products', path: '/opening/products', testId: 'nav-products', permission: 'share.read' },
+  { key: 'myOpening', path: '/opening/mine', testId: 'nav-my-opening', permission: 'open.apply' },
   { key: 'profile', path: '/profile', testId: 'nav-profile', permission: null },
 ];
 

@@ -8,8 +8,12 @@ import {
   CheckSquareOutlined,
   DatabaseOutlined,
   ExceptionOutlined,
+  EyeOutlined,
   FileExcelOutlined,
   FileSearchOutlined,
+  FileProtectOutlined,
+  ShopOutlined,
+  ProfileOutlined,
   HomeOutlined,
   LogoutOutlined,
   NodeIndexOutlined,
@@ -41,6 +45,10 @@ const icons: Record<NavEntry['key'], ReactNode> = {
   registry: <SafetyCertificateOutlined />,
   crosschecks: <NodeIndexOutlined />,
   audit: <AuditOutlined />,
+  myAccesses: <EyeOutlined />,
+  openApplications: <FileProtectOutlined />,
+  products: <ShopOutlined />,
+  myOpening: <ProfileOutlined />,
   profile: <UserOutlined />,
 };
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { isApiError } from '../../api';
@@ -88,9 +88,14 @@ export function LoginPage() {
           </Button>
         </Form>
         <div style={{ marginTop: 16, textAlign: 'center' }}>
-          <Link to="/portal" data-testid="login-portal">
-            {t('portal.title')}
-          </Link>
+          <Space split="·">
+            <Link to="/portal" data-testid="login-portal">
+              {t('portal.title')}
+            </Link>
+            <Link to="/register" data-testid="login-register">
+              {t('register.link')}
+            </Link>
+          </Space>
         </div>
       </Card>
     </div>
