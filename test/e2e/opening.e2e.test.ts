@@ -76,6 +76,8 @@ describe('开放 in the portal', () => {
     const card = page.locator(`${byTestId('portal-card')}[data-name="企业登记基本信息"]`);
     await card.first().locator(byTestId('portal-card-link')).click();
     await page.locator(byTestId('portal-dataset')).waitFor();
+    // 市场监管局's data product over it is offered; a visitor is asked to sign in first.
+    await page.locator(`${byTestId('portal-product')}[data-name="市场主体统计服务"]`).waitFor();
 
     await page.click(byTestId('portal-tab-preview'));
     await expect.poll(() => page.locator(byTestId('portal-preview-row')).count()).toBe(100);
@@ -144,6 +146,27 @@ describe('开放 in the portal', () => {
     await review.locator(byTestId('open-app-review-approve')).click();
     await platform.click(byTestId('reason-submit'));
     await expect.poll(() => review.count()).toBe(0);
+
+    // The company also applies for 市场监管局's data product on 企业登记基本信息.
+    await company.goto(`${node.url}/portal/${await entryId(company, '企业登记基本信息')}`);
+    await company.click(byTestId('portal-product-subscribe'));
+    await company.locator(byTestId('product-subscribe-purpose')).waitFor();
+    await company
+      .locator(`${byTestId('product-subscribe-tier')} input`)
+      .first()
+      .check();
+    await company.fill(byTestId('product-subscribe-purpose'), '招商选址分析');
+    // A company account applies in the company's name.
+    await company.fill(byTestId('product-subscribe-company'), '广州市荔湾区科技有限公司');
+    await company.fill(byTestId('product-subscribe-uscc'), DEMO_COMPANY_USCC);
+    await company.check(byTestId('product-subscribe-accept'));
+    await company.click(byTestId('product-subscribe-submit'));
+    await company.locator(byTestId('product-subscribe-purpose')).waitFor({ state: 'hidden' });
+    const subs = await json<{ items: { productName: string; status: string }[] }>(
+      company.request,
+      `${node.url}/api/product-subscriptions/mine`,
+    );
+    expect(subs.items.map((s) => [s.productName, s.status])).toEqual([['市场主体统计服务', 'applied']]);
 
     // Now the company reads the open version, in the portal and through the API.
     const answer = await json<{ total: number }>(company.request, rows);

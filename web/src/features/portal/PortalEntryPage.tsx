@@ -22,6 +22,7 @@ import { useMe } from '../auth/session';
 import type { Entry } from '../catalog/model';
 import { OpenTag } from '../catalog/labels';
 import { ApplyOpenModal } from '../opening/ApplyOpenModal';
+import { ProductsPanel } from './ProductsPanel';
 import { OPEN_KEY, useOpenDataset } from './api';
 import { ApiTab } from './ApiTab';
 import { ChartTab } from './ChartTab';
@@ -264,6 +265,7 @@ export default function PortalEntryPage() {
             <Typography.Paragraph type="secondary">{d.summary}</Typography.Paragraph>
             <Metadata dataset={d} />
             {d.openType === 'conditional' && <ConditionalPanel dataset={d} />}
+            <ProductsPanel entryId={d.entryId} />
             {d.openType === 'unconditional' && !hasData && (
               <Alert
                 type="info"

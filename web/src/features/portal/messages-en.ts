@@ -102,4 +102,6 @@ export const portalEn: Record<keyof typeof portalZhCN, string> = {
   'portal.apply.signIn': 'Sign in to apply',
   'portal.apply.register': 'No account? Register',
   'portal.apply.publicOnly': 'Only public accounts (people and companies) may apply.',
+  'portal.products.title': '数据产品 (data products) over this dataset',
+  'portal.products.tier': '{name}: {calls} calls a month',
 };

@@ -98,4 +98,6 @@ export const portalZhCN = {
   'portal.apply.signIn': '登录后申请使用',
   'portal.apply.register': '没有账号？注册',
   'portal.apply.publicOnly': '仅社会公众账号（个人或企业）可以提交申请。',
+  'portal.products.title': '基于本数据的数据产品',
+  'portal.products.tier': '{name}：每月 {calls} 次',
 } as const;
