@@ -5,6 +5,8 @@ import { datasetsZhCN } from './features/datasets/messages';
 import { datasetsEn } from './features/datasets/messages-en';
 import { qualityZhCN } from './features/datasets/quality-messages';
 import { qualityEn } from './features/datasets/quality-messages-en';
+import { openZhCN } from './features/datasets/open-messages';
+import { openEn } from './features/datasets/open-messages-en';
 import { sharingZhCN } from './features/sharing/messages';
 import { sharingEn } from './features/sharing/messages-en';
 import { governanceZhCN } from './features/governance/messages';
@@ -174,6 +176,7 @@ const zhCN = {
   ...catalogZhCN,
   ...datasetsZhCN,
   ...qualityZhCN,
+  ...openZhCN,
   ...sharingZhCN,
   ...governanceZhCN,
   ...registryZhCN,
@@ -341,6 +344,7 @@ const en: Record<MessageKey, string> = {
   ...catalogEn,
   ...datasetsEn,
   ...qualityEn,
+  ...openEn,
   ...sharingEn,
   ...governanceEn,
   ...registryEn,

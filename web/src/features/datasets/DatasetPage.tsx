@@ -12,15 +12,16 @@ import { useDataset } from './api';
 import { BatchDrawer } from './BatchDrawer';
 import { BatchesTab } from './BatchesTab';
 import { formatCount } from './labels';
+import { OpenTab } from './OpenTab';
 import { PreviewTab } from './PreviewTab';
 import { PullsTab } from './PullsTab';
 import { QualityTab } from './QualityTab';
 import { UploadWizard, type WizardField } from './UploadWizard';
 import { VersionsTab } from './VersionsTab';
 
-type TabKey = 'preview' | 'versions' | 'batches' | 'pulls' | 'quality';
+type TabKey = 'preview' | 'versions' | 'batches' | 'pulls' | 'quality' | 'open';
 
-/** /catalog/:id/data — the dataset of a published table entry: preview, 版本, 批次, 拉取源, 质量, upload. */
+/** /catalog/:id/data — the dataset of a published table entry: preview, 版本, 批次, 拉取源, 质量, 开放, upload. */
 export default function DatasetPage() {
   const { t, lang } = useLang();
   const can = useCan();
@@ -161,6 +162,11 @@ export default function DatasetPage() {
                 key: 'quality',
                 label: <span data-testid="dataset-tab-quality">{t('quality.tab')}</span>,
                 children: <QualityTab entryId={id} dataset={ds} canLoad={canLoad} />,
+              },
+              {
+                key: 'open',
+                label: <span data-testid="dataset-tab-open">{t('publish.tab')}</span>,
+                children: <OpenTab entryId={id} dataset={ds} canLoad={canLoad} />,
               },
             ]}
           />
