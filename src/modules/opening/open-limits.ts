@@ -1,3 +1,4 @@
+import { PeriodCounts, type CountStore } from '../../platform/counters.js';
 import type { Pool } from '../../platform/db/pool.js';
 import { shanghaiDay } from '../sharing/calendar.js';
 import { secondsToNextDay } from '../sharing/quota.js';
@@ -48,128 +49,58 @@ export class MinuteBuckets {
   }
 }
 
-interface Usage {
-  day: string;
-  /** The day's total in the database when last read (every process's flushed calls). */
-  base: number;
-  /** Calls this process admitted since, not yet added to the database. */
-  local: number;
-  readAt: number;
-  reading: Promise<void> | undefined;
-}
+/** datong.open_api_usage: calls per key and Asia/Shanghai day; last_used_at once a flush. */
+const keyUsage: CountStore = {
+  async read(pool, keyId, day) {
+    const { rows } = await pool.query<{ calls: number }>(
+      'SELECT calls FROM datong.open_api_usage WHERE key_id = $1 AND day = $2',
+      [keyId, day],
+    );
+    return Number(rows[0]?.calls ?? 0);
+  },
+  async add(pool, batch) {
+    const { rows } = await pool.query<{ key_id: string; day: string; calls: number }>(
+      `INSERT INTO datong.open_api_usage AS u (key_id, day, calls)
+       SELECT k, d, c FROM unnest($1::uuid[], $2::date[], $3::int8[]) AS x(k, d, c)
+         WHERE EXISTS (SELECT 1 FROM datong.open_api_keys WHERE id = x.k)
+       ON CONFLICT (key_id, day) DO UPDATE SET calls = u.calls + EXCLUDED.calls
+       RETURNING key_id::text, day::text, calls`,
+      [batch.map((b) => b.id), batch.map((b) => b.period), batch.map((b) => b.calls)],
+    );
+    // last_used_at is written here, once a flush, not on every call.
+    await pool.query(`UPDATE datong.open_api_keys SET last_used_at = now() WHERE id = ANY($1::uuid[])`, [
+      [...new Set(batch.map((b) => b.id))],
+    ]);
+    return rows.map((r) => ({ id: r.key_id, period: r.day, calls: Number(r.calls) }));
+  },
+};
 
-/** Daily call counts per API key (datong.open_api_usage). */
+/** Daily call counts per API key (datong.open_api_usage, src/platform/counters.ts). */
 export class KeyQuotas {
-  private readonly usage = new Map<string, Usage>();
-  private carried: { keyId: string; day: string; calls: number }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly counts: PeriodCounts;
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly clock: () => Clock,
-    private readonly flushMs = 1000,
-  ) {}
+    flushMs = 1000,
+  ) {
+    this.counts = new PeriodCounts(pool, keyUsage, shanghaiDay, flushMs);
+  }
 
   async take(keyId: string, quota: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
     const now = this.clock()();
-    const day = shanghaiDay(now);
-    let u = this.usage.get(keyId);
-    if (!u || u.day !== day) {
-      if (u?.local) this.carried.push({ keyId, day: u.day, calls: u.local });
-      u = { day, base: 0, local: 0, readAt: 0, reading: undefined };
-      this.usage.set(keyId, u);
-    }
-    // An idle process re-reads the day's total before trusting it again.
-    if (!u.reading && Date.now() - u.readAt > 5 * this.flushMs && u.local === 0) {
-      u.reading = this.read(keyId, u);
-    }
-    if (u.reading) await u.reading;
-    if (u.base + u.local >= quota) return { ok: false, retryAfterSeconds: secondsToNextDay(now) };
-    u.local += 1;
-    this.schedule();
-    return { ok: true };
+    const { ok } = await this.counts.take(keyId, quota, now);
+    return ok ? { ok: true } : { ok: false, retryAfterSeconds: secondsToNextDay(now) };
   }
 
   /** Calls admitted today under the key as far as this process knows; undefined if it never saw it. */
   usedToday(keyId: string): number | undefined {
-    const u = this.usage.get(keyId);
-    return u && u.day === shanghaiDay(this.clock()()) ? u.base + u.local : undefined;
-  }
-
-  private async read(keyId: string, u: Usage): Promise<void> {
-    try {
-      const { rows } = await this.pool.query<{ calls: number }>(
-        'SELECT calls FROM datong.open_api_usage WHERE key_id = $1 AND day = $2',
-        [keyId, u.day],
-      );
-      u.base = rows[0]?.calls ?? 0;
-      u.readAt = Date.now();
-    } finally {
-      u.reading = undefined;
-    }
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch(() => undefined);
-    }, this.flushMs);
-    this.timer.unref();
+    return this.counts.used(keyId, this.clock()());
   }
 
   /** Adds this process's counts to the database and reads back the totals. */
-  async flush(): Promise<void> {
-    if (this.flushing) await this.flushing;
-    const batch = this.carried;
-    this.carried = [];
-    const taken = new Map<string, Usage>();
-    for (const [keyId, u] of this.usage) {
-      if (!u.local) continue;
-      batch.push({ keyId, day: u.day, calls: u.local });
-      taken.set(keyId, u);
-      u.local = 0;
-    }
-    if (!batch.length) return;
-    this.flushing = (async () => {
-      try {
-        const { rows } = await this.pool.query<{ key_id: string; day: string; calls: number }>(
-          `WITH added AS (
-             INSERT INTO datong.open_api_usage AS u (key_id, day, calls)
-             SELECT k, d, c FROM unnest($1::uuid[], $2::date[], $3::int8[]) AS x(k, d, c)
-               WHERE EXISTS (SELECT 1 FROM datong.open_api_keys WHERE id = x.k)
-             ON CONFLICT (key_id, day) DO UPDATE SET calls = u.calls + EXCLUDED.calls
-             RETURNING key_id, day, calls)
-           SELECT key_id::text, day::text, calls FROM added`,
-          [batch.map((b) => b.keyId), batch.map((b) => b.day), batch.map((b) => b.calls)],
-        );
-        // last_used_at is written here, once a flush, not on every call.
-        await this.pool.query(
-          `UPDATE datong.open_api_keys SET last_used_at = now() WHERE id = ANY($1::uuid[])`,
-          [[...new Set(batch.map((b) => b.keyId))]],
-        );
-        for (const r of rows) {
-          const u = taken.get(r.key_id);
-          if (u && u.day === r.day) {
-            u.base = r.calls;
-            u.readAt = Date.now();
-          }
-        }
-      } catch (err) {
-        // Not lost: counted again with the next flush.
-        for (const b of batch) {
-          const u = this.usage.get(b.keyId);
-          if (u && u.day === b.day) u.local += b.calls;
-          else this.carried.push(b);
-        }
-        this.schedule();
-        throw err;
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    await this.flushing;
+  flush(): Promise<void> {
+    return this.counts.flush();
   }
 }
 

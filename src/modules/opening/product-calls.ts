@@ -1,5 +1,6 @@
 import { eventFor } from '../../platform/audit/types.js';
 import type { RequestContext } from '../../platform/context.js';
+import { PeriodCounts, type CountStore } from '../../platform/counters.js';
 import { ident, type Pool } from '../../platform/db/pool.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Actor, Role } from '../../platform/policy/permissions.js';
@@ -42,14 +43,6 @@ import { monthOf, openVersionOf, productRow, sourceOf, type ProductDbRow } from 
 // ---------------------------------------------------------------------------------------------
 // Monthly metering
 
-interface Usage {
-  month: string;
-  base: number;
-  local: number;
-  readAt: number;
-  reading: Promise<void> | undefined;
-}
-
 export type MeterAnswer = { ok: true; calls: number } | { ok: false; retryAfterSeconds: number };
 
 /** Seconds from `now` until 00:00 Asia/Shanghai on the 1st of the next month, at least 1. */
@@ -60,107 +53,54 @@ export function secondsToNextMonth(now: Date): number {
   return Math.max(1, Math.ceil((start - now.getTime()) / 1000));
 }
 
+/** datong.product_usage: calls per subscription and month (YYYY-MM, stored as its first day). */
+const productUsage: CountStore = {
+  async read(pool, id, month) {
+    const { rows } = await pool.query<{ calls: string }>(
+      'SELECT calls FROM datong.product_usage WHERE subscription_id = $1 AND month = $2::date',
+      [id, `${month}-01`],
+    );
+    return Number(rows[0]?.calls ?? 0);
+  },
+  async add(pool, batch) {
+    const { rows } = await pool.query<{ id: string; month: string; calls: string }>(
+      `INSERT INTO datong.product_usage AS u (subscription_id, month, calls)
+       SELECT s, (m || '-01')::date, c FROM unnest($1::uuid[], $2::text[], $3::int8[]) AS x(s, m, c)
+         WHERE EXISTS (SELECT 1 FROM datong.product_subscriptions WHERE id = x.s)
+       ON CONFLICT (subscription_id, month) DO UPDATE SET calls = u.calls + EXCLUDED.calls
+       RETURNING subscription_id::text AS id, to_char(month, 'YYYY-MM') AS month, calls`,
+      [batch.map((b) => b.id), batch.map((b) => b.period), batch.map((b) => b.calls)],
+    );
+    return rows.map((r) => ({ id: r.id, period: r.month, calls: Number(r.calls) }));
+  },
+};
+
 /**
- * Calls per subscription and month. Within one process the count is exact; several processes
- * serving one subscription may each admit about a second's worth of calls the others made.
+ * Calls per subscription and month (src/platform/counters.ts). Within one process the count is
+ * exact; several processes serving one subscription may each admit about a second's worth of
+ * calls the others made.
  */
 export class ProductMeter {
-  private readonly usage = new Map<string, Usage>();
-  private carried: { id: string; month: string; calls: number }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
+  private readonly counts: PeriodCounts;
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly now: () => Date = () => new Date(),
-    private readonly flushMs = 1000,
-  ) {}
+    flushMs = 1000,
+  ) {
+    this.counts = new PeriodCounts(pool, productUsage, monthOf, flushMs);
+  }
 
   /** Admits one call of the subscription under `limit` calls a month. */
   async take(subscriptionId: string, limit: number): Promise<MeterAnswer> {
     const now = this.now();
-    const month = monthOf(now);
-    let u = this.usage.get(subscriptionId);
-    if (!u || u.month !== month) {
-      if (u?.local) this.carried.push({ id: subscriptionId, month: u.month, calls: u.local });
-      u = { month, base: 0, local: 0, readAt: 0, reading: undefined };
-      this.usage.set(subscriptionId, u);
-    }
-    if (!u.reading && Date.now() - u.readAt > 5 * this.flushMs && u.local === 0) {
-      u.reading = this.read(subscriptionId, u);
-    }
-    if (u.reading) await u.reading;
-    if (u.base + u.local >= limit) return { ok: false, retryAfterSeconds: secondsToNextMonth(now) };
-    u.local += 1;
-    this.schedule();
-    return { ok: true, calls: u.base + u.local };
-  }
-
-  private async read(id: string, u: Usage): Promise<void> {
-    try {
-      const { rows } = await this.pool.query<{ calls: string }>(
-        'SELECT calls FROM datong.product_usage WHERE subscription_id = $1 AND month = $2::date',
-        [id, `${u.month}-01`],
-      );
-      u.base = Number(rows[0]?.calls ?? 0);
-      u.readAt = Date.now();
-    } finally {
-      u.reading = undefined;
-    }
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch(() => undefined);
-    }, this.flushMs);
-    this.timer.unref();
+    const { ok, calls } = await this.counts.take(subscriptionId, limit, now);
+    return ok ? { ok: true, calls } : { ok: false, retryAfterSeconds: secondsToNextMonth(now) };
   }
 
   /** Adds this process's counts to the database and reads back the totals. */
-  async flush(): Promise<void> {
-    if (this.flushing) await this.flushing;
-    const batch = this.carried;
-    this.carried = [];
-    const taken = new Map<string, Usage>();
-    for (const [id, u] of this.usage) {
-      if (!u.local) continue;
-      batch.push({ id, month: u.month, calls: u.local });
-      taken.set(id, u);
-      u.local = 0;
-    }
-    if (!batch.length) return;
-    this.flushing = (async () => {
-      try {
-        const { rows } = await this.pool.query<{ id: string; month: string; calls: string }>(
-          `INSERT INTO datong.product_usage AS u (subscription_id, month, calls)
-           SELECT s, (m || '-01')::date, c FROM unnest($1::uuid[], $2::text[], $3::int8[]) AS x(s, m, c)
-             WHERE EXISTS (SELECT 1 FROM datong.product_subscriptions WHERE id = x.s)
-           ON CONFLICT (subscription_id, month) DO UPDATE SET calls = u.calls + EXCLUDED.calls
-           RETURNING subscription_id::text AS id, to_char(month, 'YYYY-MM') AS month, calls`,
-          [batch.map((b) => b.id), batch.map((b) => b.month), batch.map((b) => b.calls)],
-        );
-        for (const r of rows) {
-          const u = taken.get(r.id);
-          if (u && u.month === r.month) {
-            u.base = Number(r.calls);
-            u.readAt = Date.now();
-          }
-        }
-      } catch (err) {
-        for (const b of batch) {
-          const u = this.usage.get(b.id);
-          if (u && u.month === b.month) u.local += b.calls;
-          else this.carried.push(b);
-        }
-        this.schedule();
-        throw err;
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    await this.flushing;
+  flush(): Promise<void> {
+    return this.counts.flush();
   }
 }
 
