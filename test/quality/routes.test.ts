@@ -374,6 +374,30 @@ describe('quality runs', () => {
     expect(latest.scores.validity).toBe(87.5);
   });
 
+  it('queues a run after a rollback too: the view shows other data', async () => {
+    await t.pool.query('DELETE FROM graphile_worker._private_jobs WHERE key = $1', [
+      `quality:run:${datasetId}`,
+    ]);
+    const back = await t.app.inject({
+      method: 'POST',
+      url: `/api/catalog/entries/${entryId}/dataset/rollback`,
+      headers: steward,
+      payload: {},
+    });
+    expect(back.statusCode).toBe(200);
+    const { rows } = await t.pool.query<{ id: string }>(
+      `SELECT id FROM datong.ingest_batches WHERE dataset_id = $1 AND mode = 'rollback'`,
+      [datasetId],
+    );
+    expect(rows).toHaveLength(1);
+    expect(await jobs(`quality:run:${datasetId}`)).toEqual([
+      {
+        task_identifier: 'quality:run',
+        payload: { datasetId, trigger: 'load', batchId: Number(rows[0]!.id) },
+      },
+    ]);
+  });
+
   it('deletes rules; a dataset without enabled rules is not run', async () => {
     const { rules } = (await call('GET', `/datasets/${entryId}`, steward)).json<{
       rules: { id: string }[];

@@ -426,12 +426,21 @@ export async function loadBatch(ctx: LoadContext, entryId: string, req: LoadRequ
     }
     client.release();
   }
-  // A committed load queues a quality run of the dataset (docs/QUALITY.md "Runs"); queueing never
-  // fails the load.
-  if (result.status === 'done') await queueRunAfterLoad(ctx.services, result.batchId);
-  // …and a refresh of its published open versions (docs/OPENING.md "Refresh").
-  if (result.status === 'done') await queueRefreshAfterLoad(ctx.services, result.batchId);
+  if (result.status === 'done') await queueAfterBatch(ctx.services, result.batchId);
   return result;
+}
+
+/**
+ * What a committed batch (a load or a rollback) sets going: a quality run of the dataset
+ * (docs/QUALITY.md "Runs") and a refresh of its published open versions (docs/OPENING.md
+ * "Refresh"). Queueing never fails the batch.
+ */
+export async function queueAfterBatch(
+  services: Pick<Services, 'pool' | 'log'>,
+  batchId: number,
+): Promise<void> {
+  await queueRunAfterLoad(services, batchId);
+  await queueRefreshAfterLoad(services, batchId);
 }
 
 /**

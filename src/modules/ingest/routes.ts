@@ -14,7 +14,7 @@ import { getEntry } from '../catalog/read.js';
 import type { Entry, FieldInput } from '../catalog/schemas.js';
 import type { Content } from '../catalog/store.js';
 import { maintains, viewerOf } from '../catalog/visibility.js';
-import { loadBatch, startedBy, type LoadMode } from './load.js';
+import { loadBatch, queueAfterBatch, startedBy, type LoadMode } from './load.js';
 import { describeMapping, mappingProblems } from './mapping.js';
 import { defaultMask, maskValue } from '../../platform/masking/index.js';
 import { liveProgress } from './progress.js';
@@ -757,7 +757,8 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
     async (req) => {
       const entry = await maintainedEntry(req, req.params.id);
       const ctx = ctxOf(req);
-      return withTx(pool, async (tx) => {
+      let batchId = 0;
+      const answer = await withTx(pool, async (tx) => {
         // Waits for a running load of this dataset (it holds the row until it commits).
         const ds = await readDataset(tx, entry.id, true);
         if (!ds) throw ingestProblem(404, 'dataset_not_found');
@@ -801,6 +802,7 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
             startedBy(actor).name,
           ],
         );
+        batchId = Number(made[0]!.id);
         await tx.query(`INSERT INTO datong.ingest_changes (batch_id, op, key) VALUES ($1, 'R', NULL)`, [
           made[0]!.id,
         ]);
@@ -821,6 +823,9 @@ export default async function ingestRoutes(app: FastifyInstance): Promise<void> 
         );
         return datasetOf(tx, entry.id);
       });
+      // The view shows other data now: its quality is checked and its open versions refreshed.
+      await queueAfterBatch(services, batchId);
+      return answer;
     },
   );
 
