@@ -10,11 +10,13 @@ import {
   actsFor,
   auditStep,
   deadlineOf,
+  insertStepEvent,
   keysetPage,
   notify,
-  presentEvent,
   rowById,
+  stepEvents,
   userIdOf,
+  type EventSubject,
   type KeysetOrder,
   type Page,
   type Step,
@@ -54,51 +56,15 @@ export interface Clock {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step events (shared with the product subscriptions)
+// Step events (shared with the product subscriptions): the sharing module's step-event tables
 
-const EVENT_TABLES = {
-  application: { table: 'datong.open_application_events', column: 'application_id' },
-  subscription: { table: 'datong.product_subscription_events', column: 'subscription_id' },
-} as const;
+type OpenSubject = Extract<EventSubject, 'application' | 'subscription'>;
 
-export async function insertOpenEvent(
-  ctx: RequestContext,
-  tx: Tx,
-  subject: keyof typeof EVENT_TABLES,
-  id: string,
-  step: Step,
-): Promise<void> {
-  const { table, column } = EVENT_TABLES[subject];
-  const who = actorOf(ctx);
-  await tx.query(
-    `INSERT INTO ${table} (${column}, action, from_status, to_status, actor_id, actor_name, comment, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      id,
-      step.action,
-      step.from,
-      step.to,
-      who.id,
-      who.name,
-      step.comment ?? null,
-      JSON.stringify(step.detail ?? {}),
-    ],
-  );
-}
+export const insertOpenEvent = (ctx: RequestContext, tx: Tx, subject: OpenSubject, id: string, step: Step) =>
+  insertStepEvent(ctx, tx, subject, id, step);
 
-export async function openEvents(
-  q: Queryable,
-  subject: keyof typeof EVENT_TABLES,
-  id: string,
-): Promise<ShareEvent[]> {
-  const { table, column } = EVENT_TABLES[subject];
-  const { rows } = await q.query<Parameters<typeof presentEvent>[0]>(
-    `SELECT action, from_status, to_status, actor_name, comment, detail, at FROM ${table}
-      WHERE ${column} = $1 ORDER BY id`,
-    [id],
-  );
-  return rows.map(presentEvent);
-}
+export const openEvents = (q: Queryable, subject: OpenSubject, id: string): Promise<ShareEvent[]> =>
+  stepEvents(q, subject, id);
 
 /** A reason of at least two characters, or 400 open_reason_required. */
 export function openReason(reason: string | undefined | null): string {

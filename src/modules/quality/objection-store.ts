@@ -3,7 +3,7 @@ import type { RequestContext } from '../../platform/context.js';
 import type { Queryable, Tx } from '../../platform/db/pool.js';
 import { allows } from '../../platform/policy/permissions.js';
 import type { Services } from '../../platform/services.js';
-import { deadlineOf } from '../sharing/common.js';
+import { deadlineOf, insertStepEvent, stepEvents } from '../sharing/common.js';
 import { scopeOf, type ShareScope } from '../sharing/schemas.js';
 import { maskedBy, objectionProblem } from './objection-records.js';
 import type { Objection, ObjectionEvent, ObjectionStatus } from './objection-schemas.js';
@@ -174,30 +174,7 @@ export async function present(
   };
 }
 
-export async function events(q: Queryable, id: string): Promise<ObjectionEvent[]> {
-  const { rows } = await q.query<{
-    action: string;
-    from_status: string | null;
-    to_status: string;
-    actor_name: string | null;
-    comment: string | null;
-    detail: Record<string, unknown>;
-    at: Date;
-  }>(
-    `SELECT action, from_status, to_status, actor_name, comment, detail, at
-       FROM datong.objection_events WHERE objection_id = $1 ORDER BY id`,
-    [id],
-  );
-  return rows.map((e) => ({
-    action: e.action,
-    fromStatus: e.from_status,
-    toStatus: e.to_status,
-    actorName: e.actor_name,
-    comment: e.comment,
-    detail: e.detail,
-    at: e.at.toISOString(),
-  }));
-}
+export const events = (q: Queryable, id: string): Promise<ObjectionEvent[]> => stepEvents(q, 'objection', id);
 
 export const actorOf = (ctx: RequestContext): { id: string | null; name: string } => {
   const a = ctx.actor;
@@ -226,14 +203,8 @@ export async function step(
   s: StepInput,
   now: Date,
 ) {
-  const who = actorOf(ctx);
   const detail = s.detail ?? {};
-  await tx.query(
-    `INSERT INTO datong.objection_events
-       (objection_id, action, from_status, to_status, actor_id, actor_name, comment, detail, at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [o.id, s.action, s.from, s.to, who.id, who.name, s.comment ?? null, JSON.stringify(detail), now],
-  );
+  await insertStepEvent(ctx, tx, 'objection', o.id, { ...s, detail }, now);
   await ctx.services.ledger.record(
     tx,
     eventFor(ctx, {

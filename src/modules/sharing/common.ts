@@ -29,9 +29,13 @@ const EVENT_TABLES = {
   request: { table: 'datong.share_request_events', column: 'request_id' },
   grant: { table: 'datong.grant_events', column: 'grant_id' },
   demand: { table: 'datong.demand_events', column: 'demand_id' },
+  // Governance and opening keep their steps the same way (docs/QUALITY.md, docs/OPENING.md).
+  objection: { table: 'datong.objection_events', column: 'objection_id' },
+  application: { table: 'datong.open_application_events', column: 'application_id' },
+  subscription: { table: 'datong.product_subscription_events', column: 'subscription_id' },
 } as const;
 
-/** Whose events: a share request's, a grant's or a demand's. */
+/** Whose events: a share request's, a grant's, a demand's, an objection's, an application's, a subscription's. */
 export type EventSubject = keyof typeof EVENT_TABLES;
 
 /** One step of a request, grant or demand, as its event row records it. */

@@ -158,7 +158,8 @@ export const sees = (s: ShareScope, row: { consumerOrgId: string; providerOrgId:
 export function actorOf(ctx: RequestContext): { id: string | null; name: string | null } {
   const a = ctx.actor;
   if (a.kind === 'anonymous') return { id: null, name: null };
-  return { id: a.id, name: a.kind === 'user' ? a.displayName : a.name };
+  // A job or the CLI acts as the node itself: named, but with no account id (ids are uuids).
+  return { id: a.kind === 'system' ? null : a.id, name: a.kind === 'user' ? a.displayName : a.name };
 }
 
 /** A reason of at least two characters (after trimming), or the problem (share_reason_required). */
